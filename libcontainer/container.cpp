@@ -1,0 +1,231 @@
+#include "container.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include "error.hpp"
+#include "fs.hpp"
+#include "log.hpp"
+#include "spec.hpp"
+#include "terminal.hpp"
+
+namespace rrun {
+
+namespace {
+
+std::string owner_name() {
+    uid_t uid = ::geteuid();
+    if (struct passwd* pw = ::getpwuid(uid)) return pw->pw_name;
+    return std::to_string(uid);
+}
+
+unique_fd pidfd_of(const ContainerState& st) {
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0));
+    if (fd < 0) return unique_fd();
+    unique_fd pidfd(fd);
+    // Checked after opening: the pidfd now pins the process we verified.
+    if (!process_alive(st.pid, st.pid_start_time)) return unique_fd();
+    return pidfd;
+}
+
+bool send_signal(const ContainerState& st, int sig) {
+    unique_fd pidfd = pidfd_of(st);
+    if (!pidfd) return false;
+    if (::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) < 0) {
+        if (errno == ESRCH) return false;
+        throw_errno("signal container init " + std::to_string(st.pid));
+    }
+    return true;
+}
+
+std::string ns_link(pid_t pid, const char* ns) {
+    char path[64], buf[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", pid, ns);
+    ssize_t n = ::readlink(path, buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// Every process in the init's pid namespace, when it has one of its own.
+std::vector<pid_t> container_pids(const ContainerState& st) {
+    std::vector<pid_t> pids{st.pid};
+    std::string mine = ns_link(st.pid, "pid");
+    if (mine.empty() || mine == ns_link(::getpid(), "pid")) return pids;
+    DIR* d = ::opendir("/proc");
+    if (!d) return pids;
+    while (auto* de = ::readdir(d)) {
+        char* end;
+        long pid = std::strtol(de->d_name, &end, 10);
+        if (*end || pid <= 0 || pid == st.pid) continue;
+        if (ns_link(static_cast<pid_t>(pid), "pid") == mine) pids.push_back(static_cast<pid_t>(pid));
+    }
+    ::closedir(d);
+    return pids;
+}
+
+void wait_for_exit(const ContainerState& st, int timeout_ms) {
+    unique_fd pidfd = pidfd_of(st);
+    if (!pidfd) return;
+    struct pollfd p{pidfd.get(), POLLIN, 0};
+    int rc;
+    do rc = ::poll(&p, 1, timeout_ms);
+    while (rc < 0 && errno == EINTR);
+    if (rc == 0) throw Error("container " + st.id + ": init " + std::to_string(st.pid) + " did not exit after SIGKILL");
+}
+
+void kill_all(const ContainerState& st, int sig) {
+    if (!send_signal(st, sig)) return;
+    for (pid_t pid : container_pids(st))
+        if (pid != st.pid) ::kill(pid, sig);
+}
+
+}  // namespace
+
+InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
+    validate_container_id(opts.id);
+    std::string bundle = absolute_path(opts.bundle.empty() ? "." : opts.bundle);
+    std::string config_path = opts.config_file.empty() ? join_path(bundle, "config.json") : absolute_path(opts.config_file);
+    std::string pid_file = opts.pid_file.empty() ? "" : absolute_path(opts.pid_file);
+    std::string text;
+    try {
+        text = read_file(config_path);
+    } catch (const Error& e) {
+        throw Error(std::string("bundle config: ") + e.what());
+    }
+    Spec spec = parse_spec(text, bundle, config_path);
+    if (::chdir(bundle.c_str()) < 0) throw_errno("chdir to bundle " + bundle);
+    InitPlan plan = plan_init(spec, opts.no_pivot, opts.preserve_fds);
+
+    if (spec.process->terminal) {
+        if (opts.console_fd)
+            plan.console_socket = std::move(opts.console_fd);
+        else if (!opts.console_socket.empty())
+            plan.console_socket = connect_console_socket(opts.console_socket);
+        else
+            throw Error("process.terminal is true but no --console-socket was given to receive the terminal");
+    } else if (!opts.console_socket.empty()) {
+        throw Error("--console-socket was given but process.terminal is false");
+    }
+
+    ContainerDir dir = ContainerDir::create(ctx.root, opts.id);
+    std::string dir_path = dir.path();
+    pid_t spawned = -1;
+    scope_guard cleanup([&] {
+        if (spawned > 0) ::kill(spawned, SIGKILL);
+        try {
+            remove_tree(dir_path);
+        } catch (const Error& e) {
+            log_warning(e.what());
+        }
+    });
+    std::string fifo = dir.exec_fifo_path();
+    if (::mkfifo(fifo.c_str(), 0600) < 0) throw_errno("mkfifo " + fifo);
+    plan.exec_fifo.reset(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+    if (!plan.exec_fifo) throw_errno("open " + fifo);
+
+    plan.state_lock_fd = dir.fd();
+    InitProcess init = spawn_init(plan);
+    spawned = init.pid;
+
+    ContainerState st;
+    st.oci_version = spec.oci_version;
+    st.id = opts.id;
+    st.pid = init.pid;
+    st.pid_start_time = process_start_time(init.pid);
+    st.bundle = bundle;
+    st.rootfs = spec.root_path;
+    st.created = rfc3339_now();
+    st.owner = owner_name();
+    st.rootless = ctx.rootless;
+    st.annotations = spec.annotations;
+    st.config_path = config_path;
+    dir.save(st);
+    if (!pid_file.empty()) write_file_atomic(pid_file, std::to_string(init.pid), 0644);
+    cleanup.dismiss();
+    return init;
+}
+
+void start_container(const RuntimeContext& ctx, const std::string& id) {
+    ContainerDir dir = ContainerDir::open(ctx.root, id);
+    ContainerState st = dir.load();
+    Status status = current_status(st, dir);
+    if (status != Status::created)
+        throw Error("cannot start container " + id + ": it is " + status_name(status) + ", not created");
+    unique_fd fifo(::open(dir.exec_fifo_path().c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fifo) {
+        if (errno == ENXIO) throw Error("cannot start container " + id + ": its init has exited");
+        throw_errno("open " + dir.exec_fifo_path());
+    }
+    if (::write(fifo.get(), "0", 1) != 1) throw_errno("start container " + id);
+    ::unlinkat(dir.fd(), "exec.fifo", 0);
+}
+
+void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, bool all) {
+    ContainerDir dir = ContainerDir::open(ctx.root, id);
+    ContainerState st = dir.load();
+    if (current_status(st, dir) == Status::stopped) throw Error("container " + id + " is not running");
+    if (all) {
+        kill_all(st, sig);
+        return;
+    }
+    if (!send_signal(st, sig)) throw Error("container " + id + " is not running");
+}
+
+void delete_container(const RuntimeContext& ctx, const std::string& id, bool force) {
+    std::optional<ContainerDir> dir;
+    try {
+        dir.emplace(ContainerDir::open(ctx.root, id));
+    } catch (const Error&) {
+        validate_container_id(id);
+        if (force && !path_exists(join_path(ctx.root, id))) return;  // runc: --force on a missing id is no error
+        throw;
+    }
+    ContainerState st;
+    try {
+        st = dir->load();
+    } catch (const Error& e) {
+        if (!force) throw Error(std::string(e.what()) + " (use --force to remove it)");
+        dir->remove();
+        return;
+    }
+    Status status = current_status(st, *dir);
+    if (status == Status::running || status == Status::paused) {
+        if (!force) throw Error("cannot delete container " + id + " that is not stopped: " + status_name(status));
+    }
+    if (status != Status::stopped) {
+        // A created container never ran its program: like runc, delete kills it.
+        kill_all(st, SIGKILL);
+        wait_for_exit(st, 10000);
+    }
+    dir->remove();
+}
+
+std::string container_state(const RuntimeContext& ctx, const std::string& id) {
+    ContainerDir dir = ContainerDir::open(ctx.root, id);
+    ContainerState st = dir.load();
+    return oci_state_json(st, current_status(st, dir));
+}
+
+std::vector<ContainerSummary> list_containers(const RuntimeContext& ctx) {
+    std::vector<ContainerSummary> out;
+    for (auto& id : list_container_ids(ctx.root)) {
+        try {
+            ContainerDir dir = ContainerDir::open(ctx.root, id);
+            ContainerState st = dir.load();
+            out.push_back({st, current_status(st, dir)});
+        } catch (const Error& e) {
+            log_debug(std::string("list: skipping ") + id + ": " + e.what());
+        }
+    }
+    return out;
+}
+
+}  // namespace rrun

@@ -1,0 +1,48 @@
+#pragma once
+#include <sys/types.h>
+#include <string>
+
+#include "process.hpp"
+#include "state.hpp"
+#include "unique_fd.hpp"
+
+namespace rrun {
+
+// What the global flags say about where and how containers live.
+struct RuntimeContext {
+    std::string root;  // state root
+    bool rootless = false;
+    bool systemd_cgroup = false;
+    std::string cgroup_manager = "cgroupfs";
+};
+
+struct CreateOptions {
+    std::string id;
+    std::string bundle;       // default: the current directory
+    std::string config_file;  // default: BUNDLE/config.json
+    std::string pid_file;
+    std::string console_socket;
+    unique_fd console_fd;  // used instead of console_socket (run's own terminal)
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+    int preserve_fds = 0;
+};
+
+// create: sets the container up and leaves its init waiting for start.
+InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts);
+// start: releases a created container's init into the user program.
+void start_container(const RuntimeContext& ctx, const std::string& id);
+// kill: signals the init (ALL: every process of the container).
+void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, bool all);
+// delete: removes a stopped (or created) container; FORCE kills a running one first.
+void delete_container(const RuntimeContext& ctx, const std::string& id, bool force);
+// The runtime-spec state of one container.
+std::string container_state(const RuntimeContext& ctx, const std::string& id);
+
+struct ContainerSummary {
+    ContainerState state;
+    Status status;
+};
+std::vector<ContainerSummary> list_containers(const RuntimeContext& ctx);
+
+}  // namespace rrun

@@ -1,0 +1,27 @@
+#pragma once
+#include <sys/types.h>
+#include <string>
+#include <string_view>
+
+#include "unique_fd.hpp"
+
+namespace rrun {
+
+std::string read_file(const std::string& path);
+// Reads a file relative to a directory fd.
+std::string read_file_at(int dirfd, const std::string& name);
+// Writes to an existing file (proc, sysfs, cgroup files): no create, no truncate.
+void write_existing_file(const std::string& path, std::string_view data);
+// Writes data to a temporary file beside PATH and renames it over PATH, so a
+// reader never sees a half-written file.
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data, mode_t mode = 0644);
+void mkdir_p(const std::string& path, mode_t mode);
+// Removes a directory tree without following symlinks; missing is fine.
+void remove_tree(const std::string& path);
+bool path_exists(const std::string& path);
+// Absolute, lexically cleaned form of PATH (relative to the cwd).
+std::string absolute_path(const std::string& path);
+std::string join_path(const std::string& a, const std::string& b);
+
+}  // namespace rrun

@@ -1,0 +1,77 @@
+#include "log.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <ctime>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+namespace rrun {
+namespace {
+struct LogSink {
+    int fd = -1;
+    LogFormat format = LogFormat::text;
+    bool debug = false;
+};
+LogSink sink;
+
+const char* level_name(LogLevel l) {
+    switch (l) {
+        case LogLevel::debug: return "debug";
+        case LogLevel::info: return "info";
+        case LogLevel::warning: return "warning";
+        case LogLevel::error: return "error";
+    }
+    return "info";
+}
+
+void write_line(int fd, const std::string& line) {
+    // One write per line so concurrent writers (O_APPEND) never interleave.
+    ssize_t unused = ::write(fd, line.data(), line.size());
+    (void)unused;
+}
+}  // namespace
+
+std::string rfc3339_now() {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char buf[64];
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+    return buf;
+}
+
+void log_configure(const std::string& file, LogFormat format, bool debug) {
+    sink.format = format;
+    sink.debug = debug;
+    if (!file.empty()) {
+        sink.fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (sink.fd < 0) perror(("rrun: open log file " + file).c_str());
+    }
+}
+
+bool log_debug_enabled() { return sink.debug; }
+
+void log_message(LogLevel level, std::string_view msg) {
+    if (sink.fd >= 0) {
+        std::string line;
+        if (sink.format == LogFormat::json) {
+            nlohmann::json j{{"level", level_name(level)}, {"msg", msg}, {"time", rfc3339_now()}};
+            line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        } else {
+            line = "time=\"" + rfc3339_now() + "\" level=" + level_name(level) + " msg=" +
+                   nlohmann::json(msg).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        }
+        write_line(sink.fd, line);
+    }
+    if (level >= LogLevel::warning || (sink.debug && sink.fd < 0)) {
+        std::string line = std::string("rrun: ") + (level == LogLevel::warning ? "warning: " : "") +
+                           (level == LogLevel::debug ? "debug: " : "") + std::string(msg) + "\n";
+        write_line(STDERR_FILENO, line);
+    }
+}
+
+}  // namespace rrun

@@ -1,0 +1,528 @@
+#include "rootfs.hpp"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+
+#include "error.hpp"
+#include "fs.hpp"
+#include "sync.hpp"
+
+namespace rrun {
+
+// ---------------------------------------------------------------- parent side
+
+unsigned long propagation_from_name(const std::string& name) {
+    static constexpr std::pair<const char*, unsigned long> table[] = {
+        {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+        {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+        {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+        {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+    };
+    for (auto& [n, v] : table)
+        if (name == n) return v;
+    return 0;
+}
+
+void parse_mount_options(const std::vector<std::string>& options, MountStep& step, const std::string& where) {
+    struct Flag {
+        const char* name;
+        bool clear;
+        unsigned long flag;
+    };
+    static constexpr Flag flags[] = {
+        {"defaults", false, 0},       {"ro", false, MS_RDONLY},         {"rw", true, MS_RDONLY},
+        {"suid", true, MS_NOSUID},    {"nosuid", false, MS_NOSUID},     {"dev", true, MS_NODEV},
+        {"nodev", false, MS_NODEV},   {"exec", true, MS_NOEXEC},        {"noexec", false, MS_NOEXEC},
+        {"sync", false, MS_SYNCHRONOUS}, {"async", true, MS_SYNCHRONOUS}, {"dirsync", false, MS_DIRSYNC},
+        {"remount", false, MS_REMOUNT}, {"mand", false, MS_MANDLOCK},   {"nomand", true, MS_MANDLOCK},
+        {"atime", true, MS_NOATIME},  {"noatime", false, MS_NOATIME},   {"diratime", true, MS_NODIRATIME},
+        {"nodiratime", false, MS_NODIRATIME}, {"relatime", false, MS_RELATIME}, {"norelatime", true, MS_RELATIME},
+        {"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
+        {"lazytime", false, MS_LAZYTIME}, {"nolazytime", true, MS_LAZYTIME},
+    };
+    for (auto& opt : options) {
+        if (opt == "bind" || opt == "rbind") {
+            step.kind = MountKind::bind;
+            step.recursive = step.recursive || opt == "rbind";
+            continue;
+        }
+        if (unsigned long p = propagation_from_name(opt)) {
+            step.propagation = p;
+            continue;
+        }
+        bool known = false;
+        for (auto& f : flags) {
+            if (opt == f.name) {
+                if (f.clear)
+                    step.flags &= ~f.flag;
+                else
+                    step.flags |= f.flag;
+                known = true;
+                break;
+            }
+        }
+        if (known) continue;
+        if (opt == "tmpcopyup" || opt == "rro" || opt == "rrw" || opt == "idmap" || opt == "ridmap" ||
+            opt.rfind("rnosuid", 0) == 0 || opt.rfind("rnodev", 0) == 0 || opt.rfind("rnoexec", 0) == 0)
+            throw Error(where + ".options: \"" + opt + "\" is not supported yet");
+        if (!step.data.empty()) step.data += ",";
+        step.data += opt;
+    }
+}
+
+namespace {
+
+bool is_cgroup2(const char* path) {
+    struct statfs sfs;
+    return ::statfs(path, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+// The v1 (and hybrid v2) hierarchies mounted under /sys/fs/cgroup, with the
+// path of rrun's own cgroup in each, for bind mounts when a fresh mount is refused.
+std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
+    std::vector<CgroupHierarchy> out;
+    std::string mountinfo = read_file("/proc/self/mountinfo");
+    std::string self = read_file("/proc/self/cgroup");
+    size_t pos = 0;
+    while (pos < mountinfo.size()) {
+        size_t eol = mountinfo.find('\n', pos);
+        if (eol == std::string::npos) eol = mountinfo.size();
+        std::string line = mountinfo.substr(pos, eol - pos);
+        pos = eol + 1;
+        // id parent maj:min root mountpoint options [optional...] - fstype source superoptions
+        std::vector<std::string> f;
+        for (size_t i = 0; i < line.size();) {
+            size_t j = line.find(' ', i);
+            if (j == std::string::npos) j = line.size();
+            f.push_back(line.substr(i, j - i));
+            i = j + 1;
+        }
+        size_t dash = 0;
+        while (dash < f.size() && f[dash] != "-") dash++;
+        if (f.size() < 5 || dash + 3 >= f.size()) continue;
+        const std::string& mnt = f[4];
+        const std::string& fstype = f[dash + 1];
+        if ((fstype != "cgroup" && fstype != "cgroup2") || mnt.rfind("/sys/fs/cgroup/", 0) != 0) continue;
+        CgroupHierarchy h;
+        h.name = mnt.substr(15);
+        h.fstype = fstype;
+        std::string controllers;
+        for (size_t i = 0; i <= f[dash + 3].size();) {
+            size_t j = f[dash + 3].find(',', i);
+            if (j == std::string::npos) j = f[dash + 3].size();
+            std::string o = f[dash + 3].substr(i, j - i);
+            i = j + 1;
+            if (o.empty() || o == "rw" || o == "ro" || o == "nsdelegate" || o == "memory_recursiveprot" ||
+                o == "clone_children" || o == "noprefix" || o.rfind("release_agent", 0) == 0)
+                continue;
+            if (!h.options.empty()) h.options += ",";
+            h.options += o;
+        }
+        // Our cgroup in this hierarchy: the /proc/self/cgroup line whose controller list matches.
+        std::string key = fstype == "cgroup2" ? "" : h.options;
+        std::string sub = "/";
+        for (size_t i = 0; i < self.size();) {
+            size_t j = self.find('\n', i);
+            if (j == std::string::npos) j = self.size();
+            std::string l = self.substr(i, j - i);
+            i = j + 1;
+            auto c1 = l.find(':'), c2 = l.find(':', c1 + 1);
+            if (c1 == std::string::npos || c2 == std::string::npos) continue;
+            if (l.substr(c1 + 1, c2 - c1 - 1) == key) sub = l.substr(c2 + 1);
+        }
+        h.host_path = join_path(mnt, sub);
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+
+}  // namespace
+
+RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace) {
+    RootfsPlan plan;
+    plan.rootfs = spec.root_path;
+    plan.readonly = spec.root_readonly;
+    plan.no_pivot = no_pivot;
+    plan.in_user_namespace = in_user_namespace;
+    struct stat st;
+    if (::stat(plan.rootfs.c_str(), &st) < 0) throw_errno("root.path " + plan.rootfs);
+    if (!S_ISDIR(st.st_mode)) throw Error("root.path " + plan.rootfs + ": not a directory");
+
+    plan.root_propagation = MS_SLAVE | MS_REC;
+    if (spec.linux && !spec.linux->rootfs_propagation.empty()) {
+        plan.final_propagation = propagation_from_name(spec.linux->rootfs_propagation);
+        if (!plan.final_propagation)
+            throw Error("linux.rootfsPropagation: unknown value \"" + spec.linux->rootfs_propagation + "\"");
+    }
+    bool cgroup_mount = false;
+    for (size_t i = 0; i < spec.mounts.size(); i++) {
+        auto& m = spec.mounts[i];
+        std::string where = "mounts[" + std::to_string(i) + "]";
+        MountStep step;
+        step.destination = m.destination;
+        step.source = m.source;
+        step.type = m.type;
+        if (m.type == "bind") step.kind = MountKind::bind;
+        parse_mount_options(m.options, step, where);
+        if (!m.uid_mappings.empty() || !m.gid_mappings.empty())
+            throw Error(where + ".uidMappings: idmapped mounts are not supported yet");
+        if (step.kind == MountKind::bind) {
+            if (step.source.empty()) throw Error(where + ".source: a bind mount needs a source");
+            // A relative bind source is relative to the bundle (runc's behaviour).
+            struct stat sst;
+            if (::stat(step.source.c_str(), &sst) < 0) throw_errno(where + ".source " + step.source);
+            step.source_is_dir = S_ISDIR(sst.st_mode);
+            if (m.destination == "/dev") plan.make_default_devices = false;
+        } else if (m.type == "cgroup" || m.type == "cgroup2") {
+            step.kind = MountKind::cgroup;
+            cgroup_mount = true;
+        } else if (m.type.empty()) {
+            throw Error(where + ".type: required for a mount that is not a bind mount");
+        }
+        plan.mounts.push_back(std::move(step));
+    }
+    if (cgroup_mount) {
+        plan.cgroup_v2_host = is_cgroup2("/sys/fs/cgroup");
+        if (!plan.cgroup_v2_host) plan.cgroup_hierarchies = host_cgroup_hierarchies();
+    }
+    if (spec.linux) {
+        plan.devices = spec.linux->devices;
+        plan.masked_paths = spec.linux->masked_paths;
+        plan.readonly_paths = spec.linux->readonly_paths;
+        for (size_t i = 0; i < plan.devices.size(); i++)
+            if (plan.devices[i].path.empty() || plan.devices[i].path[0] != '/')
+                throw Error("linux.devices[" + std::to_string(i) + "].path: must be an absolute path");
+    }
+    return plan;
+}
+
+// ---------------------------------------------------------------- child side
+
+namespace {
+
+int openat2_in_root(int rootfd, const char* path, int flags) {
+    struct open_how how{};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    return static_cast<int>(::syscall(SYS_openat2, rootfd, path, &how, sizeof how));
+}
+
+struct FdPath {
+    char buf[32];
+    explicit FdPath(int fd) { snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd); }
+    const char* c_str() const { return buf; }
+};
+
+// Flags a mount in a user namespace cannot drop (the kernel locks them).
+unsigned long locked_flags(const char* path) {
+    struct statvfs sfs;
+    if (::statvfs(path, &sfs) < 0) return 0;
+    unsigned long out = 0;
+    if (sfs.f_flag & ST_NOSUID) out |= MS_NOSUID;
+    if (sfs.f_flag & ST_NODEV) out |= MS_NODEV;
+    if (sfs.f_flag & ST_NOEXEC) out |= MS_NOEXEC;
+    if (sfs.f_flag & ST_NOATIME) out |= MS_NOATIME;
+    if (sfs.f_flag & ST_NODIRATIME) out |= MS_NODIRATIME;
+    if (sfs.f_flag & ST_RELATIME) out |= MS_RELATIME;
+    return out;
+}
+
+int remount_bind(const char* target, unsigned long flags) {
+    flags &= ~(MS_BIND | MS_REC | MS_REMOUNT);
+    if (::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | flags, nullptr) == 0) return 0;
+    if (errno != EPERM) return -1;
+    return ::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | flags | locked_flags(target), nullptr);
+}
+
+// Mounts onto the destination inside ROOTFD; reopens it afterwards because the
+// fd used as the target still names the directory under the new mount.
+int mount_in_root(int rootfd, const char* dest, bool dir, const char* source, const char* type,
+                  unsigned long flags, const char* data) {
+    int fd = open_in_root(rootfd, dest, true, dir);
+    if (fd < 0) return child_fail(errno, "create mount destination %s", dest);
+    int rc = ::mount(source, FdPath(fd).c_str(), type, flags, data);
+    int err = errno;
+    ::close(fd);
+    if (rc < 0) errno = err;
+    return rc;
+}
+
+int with_path_in_root(int rootfd, const char* dest, int (*fn)(const char*, unsigned long), unsigned long arg) {
+    int fd = open_in_root(rootfd, dest, false, true);
+    if (fd < 0) return -1;
+    int rc = fn(FdPath(fd).c_str(), arg);
+    int err = errno;
+    ::close(fd);
+    errno = err;
+    return rc;
+}
+
+int set_propagation(const char* target, unsigned long prop) { return ::mount(nullptr, target, nullptr, prop, nullptr); }
+
+int mount_bind(int rootfd, const char* source, const char* dest, bool dir, bool recursive, unsigned long flags) {
+    if (mount_in_root(rootfd, dest, dir, source, nullptr, MS_BIND | (recursive ? MS_REC : 0), nullptr) < 0)
+        return child_fail(errno, "bind mount %s on %s", source, dest);
+    if ((flags & ~(MS_BIND | MS_REC)) && with_path_in_root(rootfd, dest, remount_bind, flags) < 0)
+        return child_fail(errno, "remount %s", dest);
+    return 0;
+}
+
+int mount_cgroup(int rootfd, const RootfsPlan& plan, const MountStep& m) {
+    unsigned long flags = m.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (plan.cgroup_v2_host) {
+        if (mount_in_root(rootfd, m.destination.c_str(), true, "cgroup2", "cgroup2", flags, nullptr) == 0) return 0;
+        if (errno != EPERM && errno != EBUSY) return child_fail(errno, "mount cgroup2 on %s", m.destination.c_str());
+        return mount_bind(rootfd, "/sys/fs/cgroup", m.destination.c_str(), true, true, flags);
+    }
+    if (mount_in_root(rootfd, m.destination.c_str(), true, "tmpfs", "tmpfs", flags & ~MS_RDONLY, "mode=755") < 0)
+        return child_fail(errno, "mount tmpfs on %s", m.destination.c_str());
+    char sub[PATH_MAX];
+    for (auto& h : plan.cgroup_hierarchies) {
+        snprintf(sub, sizeof sub, "%s/%s", m.destination.c_str(), h.name.c_str());
+        if (mount_in_root(rootfd, sub, true, "cgroup", h.fstype.c_str(), flags, h.options.c_str()) == 0) continue;
+        // Not allowed outside the initial user namespace: show our own cgroup from the host.
+        if (mount_bind(rootfd, h.host_path.c_str(), sub, true, true, flags) < 0) return -1;
+    }
+    if ((flags & MS_RDONLY) &&
+        with_path_in_root(rootfd, m.destination.c_str(),
+                          [](const char* t, unsigned long f) {
+                              return ::mount(nullptr, t, nullptr, MS_REMOUNT | f, "mode=755");
+                          },
+                          flags) < 0)
+        return child_fail(errno, "remount %s read-only", m.destination.c_str());
+    return 0;
+}
+
+int do_mount(int rootfd, const RootfsPlan& plan, const MountStep& m) {
+    const char* dest = m.destination.c_str();
+    switch (m.kind) {
+        case MountKind::bind:
+            if (mount_bind(rootfd, m.source.c_str(), dest, m.source_is_dir, m.recursive, m.flags) < 0) return -1;
+            break;
+        case MountKind::cgroup:
+            if (mount_cgroup(rootfd, plan, m) < 0) return -1;
+            break;
+        case MountKind::regular:
+            if (mount_in_root(rootfd, dest, true, m.source.c_str(), m.type.c_str(), m.flags, m.data.c_str()) == 0)
+                break;
+            // sysfs needs a network namespace of our own; rootless without one, bind the host's read-only.
+            if (errno == EPERM && m.type == "sysfs" && plan.in_user_namespace) {
+                if (mount_bind(rootfd, "/sys", dest, true, true, m.flags | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0)
+                    return -1;
+                break;
+            }
+            return child_fail(errno, "mount %s on %s", m.type.c_str(), dest);
+    }
+    if (m.propagation && with_path_in_root(rootfd, dest, set_propagation, m.propagation) < 0)
+        return child_fail(errno, "set propagation of %s", dest);
+    return 0;
+}
+
+struct DefaultDevice {
+    const char* path;
+    unsigned major, minor;
+};
+constexpr DefaultDevice default_devices[] = {
+    {"/dev/null", 1, 3}, {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+};
+
+// Splits "/a/b/c" at the last slash into a buffer: returns the name, DIR gets "/a/b".
+const char* split_parent(const char* path, char* dir, size_t len) {
+    snprintf(dir, len, "%s", path);
+    char* slash = strrchr(dir, '/');
+    if (!slash) return path;
+    if (slash == dir) {
+        dir[1] = 0;
+    } else {
+        *slash = 0;
+    }
+    return path + (slash - dir) + 1;
+}
+
+int create_device(int rootfd, const RootfsPlan& plan, const char* path, char type, unsigned major, unsigned minor,
+                  mode_t mode, uid_t uid, gid_t gid) {
+    char dir[PATH_MAX];
+    const char* name = split_parent(path, dir, sizeof dir);
+    int dirfd = open_in_root(rootfd, dir, true, true);
+    if (dirfd < 0) return child_fail(errno, "create directory %s", dir);
+    mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+    int rc = -1;
+    if (!plan.in_user_namespace) {
+        ::unlinkat(dirfd, name, 0);
+        rc = ::mknodat(dirfd, name, kind | (mode & 07777), makedev(major, minor));
+        if (rc == 0 && ::fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+            int err = errno;
+            ::close(dirfd);
+            return child_fail(err, "chown %s", path);
+        }
+    }
+    ::close(dirfd);
+    if (rc == 0) return 0;
+    if (!plan.in_user_namespace && errno != EPERM) return child_fail(errno, "mknod %s", path);
+    // No mknod in a user namespace: bind the host's node of the same path.
+    return mount_bind(rootfd, path, path, false, false, 0);
+}
+
+int create_default_dev(int rootfd, const RootfsPlan& plan) {
+    for (auto& d : default_devices) {
+        bool overridden = false;
+        for (auto& dev : plan.devices) overridden = overridden || dev.path == d.path;
+        if (!overridden && create_device(rootfd, plan, d.path, 'c', d.major, d.minor, 0666, 0, 0) < 0) return -1;
+    }
+    int devfd = open_in_root(rootfd, "/dev", true, true);
+    if (devfd < 0) return child_fail(errno, "open /dev in the rootfs");
+    static constexpr std::pair<const char*, const char*> links[] = {
+        {"/proc/self/fd", "fd"},         {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+        {"/proc/self/fd/2", "stderr"},   {"pts/ptmx", "ptmx"},          {"/proc/kcore", "core"},
+    };
+    for (auto& [target, name] : links) {
+        if (::symlinkat(target, devfd, name) < 0 && errno != EEXIST) {
+            int err = errno;
+            ::close(devfd);
+            return child_fail(err, "symlink /dev/%s", name);
+        }
+    }
+    ::close(devfd);
+    return 0;
+}
+
+int mask_path(int rootfd, const char* path) {
+    int fd = open_in_root(rootfd, path, false, false);
+    if (fd < 0) return errno == ENOENT ? 0 : child_fail(errno, "maskedPaths: open %s", path);
+    struct stat st;
+    int rc = ::fstat(fd, &st);
+    if (rc == 0) {
+        if (S_ISDIR(st.st_mode))
+            rc = ::mount("tmpfs", FdPath(fd).c_str(), "tmpfs", MS_RDONLY, "size=0k");
+        else
+            rc = ::mount("/dev/null", FdPath(fd).c_str(), nullptr, MS_BIND, nullptr);
+    }
+    int err = errno;
+    ::close(fd);
+    return rc < 0 ? child_fail(err, "maskedPaths: mask %s", path) : 0;
+}
+
+int readonly_path(int rootfd, const char* path) {
+    int fd = open_in_root(rootfd, path, false, false);
+    if (fd < 0) return errno == ENOENT ? 0 : child_fail(errno, "readonlyPaths: open %s", path);
+    FdPath target(fd);
+    int rc = ::mount(target.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
+    int err = errno;
+    ::close(fd);
+    if (rc < 0) return child_fail(err, "readonlyPaths: bind %s", path);
+    if (with_path_in_root(rootfd, path, remount_bind, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0 &&
+        with_path_in_root(rootfd, path, remount_bind, MS_RDONLY) < 0)
+        return child_fail(errno, "readonlyPaths: remount %s", path);
+    return 0;
+}
+
+}  // namespace
+
+int open_in_root(int rootfd, const char* path, bool create, bool dir) {
+    int fd = openat2_in_root(rootfd, path, O_PATH);
+    if (fd >= 0 || errno != ENOENT || !create) return fd;
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= static_cast<int>(sizeof buf)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int parent = openat2_in_root(rootfd, "/", O_PATH);
+    if (parent < 0) return -1;
+    char* p = buf;
+    while (*p == '/') p++;
+    while (*p) {
+        char* slash = strchr(p, '/');
+        if (slash) *slash = 0;
+        bool last = !slash || slash[1] == 0;
+        int next = openat2_in_root(rootfd, buf, O_PATH);
+        if (next < 0 && errno == ENOENT) {
+            if (last && !dir) {
+                int f = ::openat(parent, p, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (f >= 0) ::close(f);
+            } else {
+                ::mkdirat(parent, p, 0755);
+            }
+            next = openat2_in_root(rootfd, buf, O_PATH);
+        }
+        int err = errno;
+        ::close(parent);
+        if (next < 0) {
+            errno = err;
+            return -1;
+        }
+        parent = next;
+        if (!slash) break;
+        *slash = '/';
+        p = slash + 1;
+        while (*p == '/') p++;
+    }
+    return parent;
+}
+
+int prepare_rootfs(const RootfsPlan& plan) {
+    if (::mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0)
+        return child_fail(errno, "make / %s", "rslave");
+    if (::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+        return child_fail(errno, "bind mount rootfs %s", plan.rootfs.c_str());
+    // pivot_root refuses a shared new root.
+    if (::mount(nullptr, plan.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+        return child_fail(errno, "make rootfs private");
+    int rootfd = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) return child_fail(errno, "open rootfs %s", plan.rootfs.c_str());
+    int rc = 0;
+    for (auto& m : plan.mounts)
+        if ((rc = do_mount(rootfd, plan, m)) < 0) break;
+    if (rc == 0 && plan.make_default_devices) rc = create_default_dev(rootfd, plan);
+    for (size_t i = 0; rc == 0 && i < plan.devices.size(); i++) {
+        auto& d = plan.devices[i];
+        rc = create_device(rootfd, plan, d.path.c_str(), d.type, static_cast<unsigned>(d.major),
+                           static_cast<unsigned>(d.minor), d.file_mode.value_or(0666), d.uid.value_or(0),
+                           d.gid.value_or(0));
+    }
+    for (size_t i = 0; rc == 0 && i < plan.masked_paths.size(); i++) rc = mask_path(rootfd, plan.masked_paths[i].c_str());
+    for (size_t i = 0; rc == 0 && i < plan.readonly_paths.size(); i++)
+        rc = readonly_path(rootfd, plan.readonly_paths[i].c_str());
+    ::close(rootfd);
+    return rc;
+}
+
+int enter_rootfs(const RootfsPlan& plan) {
+    if (plan.no_pivot) {
+        if (::chdir(plan.rootfs.c_str()) < 0) return child_fail(errno, "chdir %s", plan.rootfs.c_str());
+        if (::mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) return child_fail(errno, "move rootfs to /");
+        if (::chroot(".") < 0) return child_fail(errno, "chroot");
+    } else {
+        int oldroot = ::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        int newroot = ::open(plan.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (oldroot < 0 || newroot < 0) return child_fail(errno, "open rootfs %s", plan.rootfs.c_str());
+        int rc = ::fchdir(newroot) < 0                                          ? child_fail(errno, "chdir rootfs")
+                 : ::syscall(SYS_pivot_root, ".", ".") < 0                     ? child_fail(errno, "pivot_root")
+                 : ::fchdir(oldroot) < 0                                       ? child_fail(errno, "chdir old root")
+                 : ::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0 ? child_fail(errno, "make old root rslave")
+                 : ::umount2(".", MNT_DETACH) < 0                              ? child_fail(errno, "detach old root")
+                                                                                : 0;
+        ::close(oldroot);
+        ::close(newroot);
+        if (rc < 0) return rc;
+    }
+    if (::chdir("/") < 0) return child_fail(errno, "chdir /");
+    if (plan.readonly && remount_bind("/", MS_RDONLY) < 0) return child_fail(errno, "remount rootfs read-only");
+    if (plan.final_propagation && ::mount(nullptr, "/", nullptr, plan.final_propagation, nullptr) < 0)
+        return child_fail(errno, "set rootfs propagation");
+    return 0;
+}
+
+}  // namespace rrun

@@ -1,0 +1,63 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "spec.hpp"
+
+namespace rrun {
+
+enum class MountKind { regular, bind, cgroup };
+
+// One entry of `mounts`, turned into mount(2) arguments by the parent before
+// clone so that the child only issues syscalls.
+struct MountStep {
+    MountKind kind = MountKind::regular;
+    std::string source;
+    std::string destination;
+    std::string type;
+    std::string data;
+    unsigned long flags = 0;        // MS_* given at mount time (binds: at remount)
+    unsigned long propagation = 0;  // MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (| MS_REC)
+    bool recursive = false;         // rbind
+    bool source_is_dir = true;      // what to create at the destination
+};
+
+// A cgroup v1 hierarchy of the host, mounted again inside the container.
+struct CgroupHierarchy {
+    std::string name;         // directory under the cgroup mount: "memory", "systemd", "unified"
+    std::string fstype;       // cgroup or cgroup2
+    std::string options;      // "memory", "name=systemd", ""
+    std::string host_path;    // the host directory of rrun's own cgroup there (bind fallback)
+};
+
+struct RootfsPlan {
+    std::string rootfs;
+    bool readonly = false;
+    unsigned long root_propagation = 0;  // for "/" before the mounts; MS_REC|MS_SLAVE by default
+    unsigned long final_propagation = 0; // linux.rootfsPropagation applied after pivot, 0 = none
+    std::vector<MountStep> mounts;
+    std::vector<CgroupHierarchy> cgroup_hierarchies;  // empty on a unified (v2) host
+    bool cgroup_v2_host = false;
+    bool make_default_devices = true;
+    std::vector<Device> devices;
+    std::vector<std::string> masked_paths;
+    std::vector<std::string> readonly_paths;
+    bool no_pivot = false;
+    bool in_user_namespace = false;  // mknod is not allowed: bind devices from the host
+};
+
+// Parent side: parses mount options and looks at the host; throws Error naming the field.
+RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace);
+// Mount flags and data from OCI options, exposed for the unit tests.
+void parse_mount_options(const std::vector<std::string>& options, MountStep& step, const std::string& where);
+unsigned long propagation_from_name(const std::string& name);
+
+// Child side (after clone, inside the new mount namespace). Return 0, or -1
+// with child_fail() set.
+int prepare_rootfs(const RootfsPlan& plan);        // mounts, devices, masked/readonly paths
+int enter_rootfs(const RootfsPlan& plan);          // pivot_root (or move+chroot), readonly root
+// Opens PATH in the tree at ROOTFD as if ROOTFD were "/" (no symlink leaves it);
+// with CREATE, missing components are made (the last one a file unless DIR).
+int open_in_root(int rootfd, const char* path, bool create, bool dir);
+
+}  // namespace rrun

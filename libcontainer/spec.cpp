@@ -1,0 +1,265 @@
+#include "spec.hpp"
+
+#include <sys/capability.h>
+#include <sys/resource.h>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+#include "fs.hpp"
+#include "validate.hpp"
+
+namespace rrun {
+using nlohmann::json;
+
+namespace {
+
+std::string str(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it == j.end() || it->is_null() ? std::string() : it->get<std::string>();
+}
+
+std::vector<std::string> strings(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it == j.end() || it->is_null() ? std::vector<std::string>() : it->get<std::vector<std::string>>();
+}
+
+std::vector<IdMapping> id_mappings(const json& j, const char* key) {
+    std::vector<IdMapping> out;
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return out;
+    for (auto& m : *it)
+        out.push_back({m.at("containerID").get<uint32_t>(), m.at("hostID").get<uint32_t>(), m.at("size").get<uint32_t>()});
+    return out;
+}
+
+uint64_t capability_mask(const json& caps, const char* key, const std::string& where) {
+    uint64_t mask = 0;
+    auto it = caps.find(key);
+    if (it == caps.end() || it->is_null()) return 0;
+    for (auto& name : *it) {
+        int cap = capability_from_name(name.get<std::string>());
+        if (cap < 0) throw Error(where + ".capabilities." + key + ": unknown capability " + name.get<std::string>());
+        mask |= 1ULL << cap;
+    }
+    return mask;
+}
+
+std::vector<Hook> hooks(const json& j, const char* key) {
+    std::vector<Hook> out;
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return out;
+    for (auto& h : *it) {
+        Hook hook{str(h, "path"), strings(h, "args"), strings(h, "env"), {}};
+        if (h.contains("timeout") && !h["timeout"].is_null()) hook.timeout = h["timeout"].get<int>();
+        out.push_back(std::move(hook));
+    }
+    return out;
+}
+
+Linux linux_from_json(const json& l) {
+    Linux out;
+    if (auto it = l.find("namespaces"); it != l.end() && !it->is_null()) {
+        for (size_t i = 0; i < it->size(); i++) {
+            auto& n = (*it)[i];
+            auto type = namespace_type_from_name(str(n, "type"));
+            std::string where = "linux.namespaces[" + std::to_string(i) + "]";
+            if (!type) throw Error(where + ".type: unknown namespace type \"" + str(n, "type") + "\"");
+            for (auto& seen : out.namespaces)
+                if (seen.type == *type) throw Error(where + ".type: duplicate namespace \"" + str(n, "type") + "\"");
+            out.namespaces.push_back({*type, str(n, "path")});
+        }
+    }
+    out.uid_mappings = id_mappings(l, "uidMappings");
+    out.gid_mappings = id_mappings(l, "gidMappings");
+    if (auto it = l.find("devices"); it != l.end() && !it->is_null()) {
+        for (size_t i = 0; i < it->size(); i++) {
+            auto& d = (*it)[i];
+            Device dev;
+            std::string type = str(d, "type");
+            if (type.size() != 1 || std::string("cbup").find(type[0]) == std::string::npos)
+                throw Error("linux.devices[" + std::to_string(i) + "].type: must be one of c, b, u, p");
+            dev.type = type[0];
+            dev.path = str(d, "path");
+            dev.major = d.value("major", int64_t(0));
+            dev.minor = d.value("minor", int64_t(0));
+            if (d.contains("fileMode") && !d["fileMode"].is_null()) dev.file_mode = d["fileMode"].get<uint32_t>();
+            if (d.contains("uid") && !d["uid"].is_null()) dev.uid = d["uid"].get<uint32_t>();
+            if (d.contains("gid") && !d["gid"].is_null()) dev.gid = d["gid"].get<uint32_t>();
+            out.devices.push_back(std::move(dev));
+        }
+    }
+    out.cgroups_path = str(l, "cgroupsPath");
+    if (auto it = l.find("sysctl"); it != l.end() && !it->is_null())
+        out.sysctl = it->get<std::map<std::string, std::string>>();
+    out.rootfs_propagation = str(l, "rootfsPropagation");
+    out.masked_paths = strings(l, "maskedPaths");
+    out.readonly_paths = strings(l, "readonlyPaths");
+    out.mount_label = str(l, "mountLabel");
+    return out;
+}
+
+}  // namespace
+
+const Namespace* Linux::find_namespace(NamespaceType t) const {
+    for (auto& n : namespaces)
+        if (n.type == t) return &n;
+    return nullptr;
+}
+
+const char* namespace_type_name(NamespaceType t) {
+    switch (t) {
+        case NamespaceType::pid: return "pid";
+        case NamespaceType::network: return "network";
+        case NamespaceType::mount: return "mount";
+        case NamespaceType::ipc: return "ipc";
+        case NamespaceType::uts: return "uts";
+        case NamespaceType::user: return "user";
+        case NamespaceType::cgroup: return "cgroup";
+        case NamespaceType::time: return "time";
+    }
+    return "?";
+}
+
+std::optional<NamespaceType> namespace_type_from_name(const std::string& name) {
+    static constexpr NamespaceType all[] = {NamespaceType::pid, NamespaceType::network, NamespaceType::mount,
+                                            NamespaceType::ipc, NamespaceType::uts,     NamespaceType::user,
+                                            NamespaceType::cgroup, NamespaceType::time};
+    for (auto t : all)
+        if (name == namespace_type_name(t)) return t;
+    return std::nullopt;
+}
+
+int rlimit_from_name(const std::string& name) {
+    static constexpr std::pair<const char*, int> table[] = {
+        {"RLIMIT_AS", RLIMIT_AS},         {"RLIMIT_CORE", RLIMIT_CORE},       {"RLIMIT_CPU", RLIMIT_CPU},
+        {"RLIMIT_DATA", RLIMIT_DATA},     {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+        {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+        {"RLIMIT_NOFILE", RLIMIT_NOFILE}, {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_RSS", RLIMIT_RSS},
+        {"RLIMIT_RTPRIO", RLIMIT_RTPRIO}, {"RLIMIT_RTTIME", RLIMIT_RTTIME},   {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+        {"RLIMIT_STACK", RLIMIT_STACK},
+    };
+    for (auto& [n, v] : table)
+        if (name == n) return v;
+    return -1;
+}
+
+int capability_from_name(const std::string& name) {
+    cap_value_t v;
+    if (cap_from_name(name.c_str(), &v) < 0) return -1;
+    // libcap also accepts bare numbers and lower case; the spec names are CAP_*.
+    if (name.rfind("CAP_", 0) != 0) return -1;
+    return v < 64 ? static_cast<int>(v) : -1;
+}
+
+Process process_from_json(const json& p, const std::string& where) {
+    Process out;
+    out.terminal = p.value("terminal", false);
+    if (auto it = p.find("consoleSize"); it != p.end() && !it->is_null()) {
+        out.console_height = it->value("height", 0u);
+        out.console_width = it->value("width", 0u);
+    }
+    out.cwd = str(p, "cwd");
+    out.args = strings(p, "args");
+    out.env = strings(p, "env");
+    if (out.args.empty()) throw Error(where + ".args: must be a non-empty array");
+    if (out.cwd.empty() || out.cwd[0] != '/') throw Error(where + ".cwd: must be an absolute path");
+    if (auto it = p.find("user"); it != p.end() && !it->is_null()) {
+        out.user.uid = it->value("uid", 0u);
+        out.user.gid = it->value("gid", 0u);
+        if (it->contains("umask") && !(*it)["umask"].is_null()) out.user.umask = (*it)["umask"].get<uint32_t>();
+        if (it->contains("additionalGids") && !(*it)["additionalGids"].is_null())
+            out.user.additional_gids = (*it)["additionalGids"].get<std::vector<uint32_t>>();
+    }
+    if (auto it = p.find("capabilities"); it != p.end() && !it->is_null()) {
+        CapabilitySets c;
+        c.bounding = capability_mask(*it, "bounding", where);
+        c.effective = capability_mask(*it, "effective", where);
+        c.inheritable = capability_mask(*it, "inheritable", where);
+        c.permitted = capability_mask(*it, "permitted", where);
+        c.ambient = capability_mask(*it, "ambient", where);
+        out.capabilities = c;
+    }
+    if (auto it = p.find("rlimits"); it != p.end() && !it->is_null()) {
+        for (size_t i = 0; i < it->size(); i++) {
+            auto& r = (*it)[i];
+            std::string name = str(r, "type");
+            int res = rlimit_from_name(name);
+            std::string at = where + ".rlimits[" + std::to_string(i) + "]";
+            if (res < 0) throw Error(at + ".type: unknown rlimit \"" + name + "\"");
+            for (auto& seen : out.rlimits)
+                if (seen.resource == res) throw Error(at + ".type: duplicate rlimit \"" + name + "\"");
+            // The schema cannot bound uint64 (valijson reads int64), so negatives are caught here.
+            if (!r.at("soft").is_number_unsigned() || !r.at("hard").is_number_unsigned())
+                throw Error(at + ": soft and hard must be unsigned integers");
+            Rlimit rl{res, name, r.at("soft").get<uint64_t>(), r.at("hard").get<uint64_t>()};
+            if (rl.soft > rl.hard) throw Error(at + ": soft limit exceeds hard limit");
+            out.rlimits.push_back(rl);
+        }
+    }
+    out.no_new_privileges = p.value("noNewPrivileges", false);
+    if (p.contains("oomScoreAdj") && !p["oomScoreAdj"].is_null()) out.oom_score_adj = p["oomScoreAdj"].get<int>();
+    out.apparmor_profile = str(p, "apparmorProfile");
+    out.selinux_label = str(p, "selinuxLabel");
+    return out;
+}
+
+Spec spec_from_json(const json& doc, const std::string& bundle) {
+    Spec s;
+    s.oci_version = str(doc, "ociVersion");
+    if (auto it = doc.find("root"); it != doc.end() && !it->is_null()) {
+        std::string path = str(*it, "path");
+        s.root_path = absolute_path(path.empty() || path[0] == '/' ? path : join_path(bundle, path));
+        s.root_readonly = it->value("readonly", false);
+    }
+    if (auto it = doc.find("mounts"); it != doc.end() && !it->is_null()) {
+        for (size_t i = 0; i < it->size(); i++) {
+            auto& m = (*it)[i];
+            Mount mount{str(m, "destination"), str(m, "source"), str(m, "type"), strings(m, "options"),
+                        id_mappings(m, "uidMappings"), id_mappings(m, "gidMappings")};
+            if (mount.destination.empty() || mount.destination[0] != '/')
+                throw Error("mounts[" + std::to_string(i) + "].destination: must be an absolute path");
+            s.mounts.push_back(std::move(mount));
+        }
+    }
+    if (auto it = doc.find("process"); it != doc.end() && !it->is_null()) s.process = process_from_json(*it, "process");
+    s.hostname = str(doc, "hostname");
+    s.domainname = str(doc, "domainname");
+    if (auto it = doc.find("hooks"); it != doc.end() && !it->is_null()) {
+        s.hooks.prestart = hooks(*it, "prestart");
+        s.hooks.create_runtime = hooks(*it, "createRuntime");
+        s.hooks.create_container = hooks(*it, "createContainer");
+        s.hooks.start_container = hooks(*it, "startContainer");
+        s.hooks.poststart = hooks(*it, "poststart");
+        s.hooks.poststop = hooks(*it, "poststop");
+    }
+    if (auto it = doc.find("annotations"); it != doc.end() && !it->is_null())
+        s.annotations = it->get<std::map<std::string, std::string>>();
+    if (auto it = doc.find("linux"); it != doc.end() && !it->is_null()) s.linux = linux_from_json(*it);
+    return s;
+}
+
+Spec parse_spec(const std::string& text, const std::string& bundle, const std::string& source_name) {
+    json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded()) {
+        // Parse again with exceptions on to get the position of the error.
+        try {
+            json unused = json::parse(text);
+            (void)unused;
+        } catch (const json::parse_error& e) {
+            std::string what = e.what();
+            auto pos = what.find("parse error");
+            throw Error(source_name + ": invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos)));
+        }
+        throw Error(source_name + ": invalid JSON");
+    }
+    validate_config(doc, source_name);
+    try {
+        return spec_from_json(doc, bundle);
+    } catch (const json::exception& e) {
+        throw Error(source_name + ": " + e.what());
+    }
+}
+
+}  // namespace rrun

@@ -1,0 +1,132 @@
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace rrun {
+
+// The typed model of runtime-spec 1.2 config.json: the parts rrun acts on.
+// Fields rrun does not model stay reachable through Spec::raw.
+
+struct IdMapping {
+    uint32_t container_id = 0;
+    uint32_t host_id = 0;
+    uint32_t size = 0;
+};
+
+struct Mount {
+    std::string destination;
+    std::string source;
+    std::string type;
+    std::vector<std::string> options;
+    std::vector<IdMapping> uid_mappings;
+    std::vector<IdMapping> gid_mappings;
+};
+
+struct Rlimit {
+    int resource = 0;
+    std::string name;
+    uint64_t soft = 0;
+    uint64_t hard = 0;
+};
+
+struct User {
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::optional<uint32_t> umask;
+    std::vector<uint32_t> additional_gids;
+};
+
+// One bit per capability number.
+struct CapabilitySets {
+    uint64_t bounding = 0, effective = 0, inheritable = 0, permitted = 0, ambient = 0;
+};
+
+struct Process {
+    bool terminal = false;
+    unsigned console_height = 0, console_width = 0;
+    std::string cwd;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    User user;
+    std::optional<CapabilitySets> capabilities;
+    std::vector<Rlimit> rlimits;
+    bool no_new_privileges = false;
+    std::optional<int> oom_score_adj;
+    std::string apparmor_profile;
+    std::string selinux_label;
+};
+
+enum class NamespaceType { pid, network, mount, ipc, uts, user, cgroup, time };
+
+struct Namespace {
+    NamespaceType type;
+    std::string path;  // empty: create a new one
+};
+
+struct Device {
+    char type = 'c';  // c, b, u, p
+    std::string path;
+    int64_t major = 0, minor = 0;
+    std::optional<uint32_t> file_mode;
+    std::optional<uint32_t> uid, gid;
+};
+
+struct Hook {
+    std::string path;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::optional<int> timeout;
+};
+
+struct Hooks {
+    std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart, poststop;
+};
+
+struct Linux {
+    std::vector<Namespace> namespaces;
+    std::vector<IdMapping> uid_mappings;
+    std::vector<IdMapping> gid_mappings;
+    std::vector<Device> devices;
+    std::string cgroups_path;
+    std::map<std::string, std::string> sysctl;
+    std::string rootfs_propagation;
+    std::vector<std::string> masked_paths;
+    std::vector<std::string> readonly_paths;
+    std::string mount_label;
+
+    const Namespace* find_namespace(NamespaceType t) const;
+};
+
+struct Spec {
+    std::string oci_version;
+    std::string root_path;  // absolute, resolved against the bundle
+    bool root_readonly = false;
+    std::vector<Mount> mounts;
+    std::optional<Process> process;
+    std::string hostname;
+    std::string domainname;
+    Hooks hooks;
+    std::map<std::string, std::string> annotations;
+    std::optional<Linux> linux;
+};
+
+const char* namespace_type_name(NamespaceType t);
+std::optional<NamespaceType> namespace_type_from_name(const std::string& name);
+// "RLIMIT_NOFILE" -> RLIMIT_NOFILE, or -1.
+int rlimit_from_name(const std::string& name);
+// "CAP_SYS_ADMIN" -> 21, or -1 when libcap does not know the name.
+int capability_from_name(const std::string& name);
+
+// Parses config.json text: schema validation first (errors name the JSON
+// path), then the typed model (errors name the field). BUNDLE resolves root.path.
+Spec parse_spec(const std::string& text, const std::string& bundle, const std::string& source_name);
+// Typed model of an already validated document (used by parse_spec and tests).
+Spec spec_from_json(const nlohmann::json& doc, const std::string& bundle);
+Process process_from_json(const nlohmann::json& j, const std::string& where);
+
+}  // namespace rrun

@@ -1,0 +1,34 @@
+#pragma once
+#include <cstdint>
+
+namespace rrun {
+
+// The parent and the container's init talk over one SOCK_SEQPACKET pair with
+// fixed-size messages: no allocation on the child side, one read per message.
+enum class SyncType : uint32_t {
+    ids_mapped = 1,  // parent -> child: uid/gid maps are written, go on
+    ready,           // child -> parent: set up, waiting for start
+    error,           // child -> parent: setup failed, text says why
+    terminal,        // child -> parent: here is the pty master (SCM_RIGHTS)
+};
+
+struct SyncMessage {
+    SyncType type;
+    int32_t err;  // errno of the failure, 0 if none
+    char text[1024];
+};
+
+// Child side, no allocation: records the first failure in a static message
+// and returns -1 so callers can `return child_fail(...)`.
+int child_fail(int err, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+const SyncMessage& child_failure();
+
+// Sends MSG (and FD, if >= 0, by SCM_RIGHTS); returns false on error.
+bool sync_send(int sock, const SyncMessage& msg, int fd = -1);
+// Receives one message (and an fd if one came, else -1); false on EOF/error.
+bool sync_recv(int sock, SyncMessage& msg, int* fd = nullptr);
+
+// Sends FD with DATA over a unix socket, as runc does for --console-socket.
+bool send_fd(int sock, int fd, const char* data);
+
+}  // namespace rrun

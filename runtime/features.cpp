@@ -1,0 +1,50 @@
+// `features`: the runtime-spec features.md document, listing only what rrun
+// really does. Update it as support lands.
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "version.hpp"
+
+namespace rrun::cli {
+
+int cmd_features(const RuntimeContext&, const Args&) {
+    using ordered = nlohmann::ordered_json;
+    ordered f;
+    f["ociVersionMin"] = "1.0.0";
+    f["ociVersionMax"] = RRUN_OCI_VERSION;
+    // Hooks are parsed but not run yet (exec/hooks issue): none are listed.
+    f["hooks"] = ordered::array();
+    f["mountOptions"] = {"async",   "atime",     "bind",      "defaults",    "dev",         "diratime",   "dirsync",
+                         "exec",    "lazytime",  "mand",      "noatime",     "nodev",       "nodiratime", "noexec",
+                         "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",   "private",    "rbind",
+                         "relatime", "remount",  "ro",        "rprivate",    "rshared",     "rslave",     "runbindable",
+                         "rw",      "shared",    "slave",     "strictatime", "suid",        "sync",       "unbindable"};
+    ordered linux_features;
+    linux_features["namespaces"] = {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"};
+    ordered caps = ordered::array();
+    for (const char* c :
+         {"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
+          "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
+          "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO",
+          "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+          "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
+          "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
+          "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"})
+        caps.push_back(c);
+    linux_features["capabilities"] = caps;
+    linux_features["cgroup"] = {{"v1", false}, {"v2", false}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}};
+    linux_features["seccomp"] = {{"enabled", false}};
+    linux_features["apparmor"] = {{"enabled", true}};
+    linux_features["selinux"] = {{"enabled", true}};
+    linux_features["intelRdt"] = {{"enabled", false}};
+    linux_features["mountExtensions"] = {{"idmap", {{"enabled", false}}}};
+    f["linux"] = linux_features;
+    f["annotations"] = {{"io.github.rrun.version", RRUN_VERSION}};
+    f["potentiallyUnsafeConfigAnnotations"] = ordered::array();
+    std::printf("%s\n", f.dump(4).c_str());
+    return 0;
+}
+
+}  // namespace rrun::cli
