@@ -259,6 +259,8 @@ Spec parse_spec(const std::string& text, const std::string& bundle, const std::s
         return spec_from_json(doc, bundle);
     } catch (const json::exception& e) {
         throw Error(source_name + ": " + e.what());
+    } catch (const Error& e) {
+        throw Error(source_name + ": " + e.what());
     }
 }
 

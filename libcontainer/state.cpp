@@ -172,7 +172,7 @@ ContainerState state_from_json(const std::string& text, const std::string& sourc
 }
 
 std::string oci_state_json(const ContainerState& st, Status status) {
-    json j{{"ociVersion", st.oci_version},
+    nlohmann::ordered_json j{{"ociVersion", st.oci_version},
            {"id", st.id},
            {"pid", status == Status::stopped ? 0 : st.pid},
            {"status", status_name(status)},

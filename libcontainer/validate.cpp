@@ -45,7 +45,7 @@ std::string plain_description(const std::string& d) {
     }
     if (d.rfind("Value type not permitted by 'type' constraint", 0) == 0) return "wrong type";
     if (d.find("enum") != std::string::npos) return "value is not one of the allowed values";
-    if (d.find("less than minimum") != std::string::npos || d.find("greater than maximum") != std::string::npos)
+    if (d.rfind("Expected number greater than", 0) == 0 || d.rfind("Expected number less than", 0) == 0)
         return "value out of range";
     std::string out = d;
     if (!out.empty() && out.back() == '.') out.pop_back();
