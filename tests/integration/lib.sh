@@ -2,6 +2,7 @@
 # own busybox bundle in a temp dir, and asserts on what the container saw.
 set -u
 : "${RRUN:?RRUN must point at the built rrun binary}"
+RRUN=$(readlink -f "$RRUN")
 TESTS_DIR=${TESTS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 WORK=$(mktemp -d /tmp/rrun-test.XXXXXX)
 chmod 755 "$WORK"
