@@ -112,7 +112,7 @@ pid_alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/d
 # The rootless test user (created once; useradd gives it subuid/subgid ranges).
 ROOTLESS_USER=rrun-test
 ensure_rootless_user() {
-    id "$ROOTLESS_USER" >/dev/null 2>&1 || useradd -m "$ROOTLESS_USER" >/dev/null 2>&1 || skip_all "cannot create user $ROOTLESS_USER"
+    id "$ROOTLESS_USER" >/dev/null 2>&1 || flock /tmp/rrun-test-useradd.lock sh -c "id $ROOTLESS_USER >/dev/null 2>&1 || useradd -m $ROOTLESS_USER" || skip_all "cannot create user $ROOTLESS_USER"
     grep -q "^$ROOTLESS_USER:" /etc/subuid || skip_all "useradd gave $ROOTLESS_USER no /etc/subuid range"
     command -v newuidmap >/dev/null || skip_all "newuidmap missing (apt-get install uidmap)"
     ROOTLESS_UID=$(id -u "$ROOTLESS_USER")

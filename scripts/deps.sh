@@ -1,0 +1,16 @@
+#!/bin/bash
+# Installs what rrun needs to build and test, from Debian's archive. Quick
+# when everything is already there.
+set -euo pipefail
+PACKAGES=(g++ cmake ninja-build pkg-config nlohmann-json3-dev libvalijson-dev libseccomp-dev libcap-dev catch2
+          busybox-static uidmap python3 procps passwd util-linux)
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    echo "installing: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
