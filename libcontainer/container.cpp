@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "error.hpp"
 #include "fs.hpp"
 #include "log.hpp"
+#include "seccomp.hpp"
 #include "spec.hpp"
 #include "terminal.hpp"
 
@@ -119,7 +121,15 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     std::string dir_path = dir.path();
     pid_t spawned = -1;
     scope_guard cleanup([&] {
-        if (spawned > 0) ::kill(spawned, SIGKILL);
+        if (spawned > 0) {
+            ::kill(spawned, SIGKILL);
+            ::waitpid(spawned, nullptr, 0);
+        }
+        try {
+            cgroup_remove(plan.cgroup);
+        } catch (const Error& e) {
+            log_warning(e.what());
+        }
         try {
             remove_tree(dir_path);
         } catch (const Error& e) {
@@ -131,6 +141,7 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     plan.exec_fifo.reset(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
     if (!plan.exec_fifo) throw_errno("open " + fifo);
 
+    plan.cgroup = cgroup_setup(ctx, spec, opts.id);
     plan.state_lock_fd = dir.fd();
     InitProcess init = spawn_init(plan);
     spawned = init.pid;
@@ -147,7 +158,10 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     st.rootless = ctx.rootless;
     st.annotations = spec.annotations;
     st.config_path = config_path;
+    st.cgroup_path = plan.cgroup.path;
     dir.save(st);
+    if (init.seccomp_notify)
+        seccomp::send_to_listener(*plan.seccomp, init.seccomp_notify.get(), init.pid, oci_state_json(st, Status::created));
     if (!pid_file.empty()) write_file_atomic(pid_file, std::to_string(init.pid), 0644);
     cleanup.dismiss();
     return init;
@@ -205,6 +219,7 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
         kill_all(st, SIGKILL);
         wait_for_exit(st, 10000);
     }
+    cgroup_remove(CgroupHandle{st.cgroup_path});
     dir->remove();
 }
 

@@ -2,19 +2,13 @@
 #include <sys/types.h>
 #include <string>
 
+#include "context.hpp"
 #include "process.hpp"
 #include "state.hpp"
 #include "unique_fd.hpp"
 
 namespace rrun {
 
-// What the global flags say about where and how containers live.
-struct RuntimeContext {
-    std::string root;  // state root
-    bool rootless = false;
-    bool systemd_cgroup = false;
-    std::string cgroup_manager = "cgroupfs";
-};
 
 struct CreateOptions {
     std::string id;

@@ -15,6 +15,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
+#include "cgroups.hpp"
 #include "error.hpp"
 #include "fs.hpp"
 #include "security.hpp"
@@ -115,8 +118,8 @@ int prepare_fds(const InitPlan& plan, const int* own, size_t own_count) {
 int container_init(InitPlan& plan, int sync) {
     const Process& proc = *plan.process;
     SyncMessage msg;
+    if (!sync_recv(sync, msg) || msg.type != SyncType::parent_done) return child_fail(0, "parent went away");
     if (plan.namespaces.new_user) {
-        if (!sync_recv(sync, msg) || msg.type != SyncType::ids_mapped) return child_fail(0, "parent went away");
         // Become root of the new namespace when it is mapped (it always has all capabilities).
         ::setresgid(0, 0, 0);
         ::setresuid(0, 0, 0);
@@ -149,11 +152,20 @@ int container_init(InitPlan& plan, int sync) {
             setgroups_allowed = strncmp(buf, "deny", 4) != 0;
         }
     }
+    // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: load it
+    // before the user switch drops it (runc's order). Otherwise as late as possible.
+    int notify_fd = -1;
+    auto& filter = plan.seccomp;
+    bool early_seccomp = filter && (!proc.no_new_privileges || filter->notify);
+    if (early_seccomp && !proc.no_new_privileges && (notify_fd = seccomp::load(*filter)) < 0)
+        return child_fail(errno, "load the seccomp filter");
     if (switch_user(proc.user, caps.has_value(), setgroups_allowed) < 0) return -1;
     if (caps && apply_capabilities(*caps, plan.last_cap) < 0) return -1;
     if (::fchdir(cwd) < 0) return child_fail(errno, "chdir to process.cwd %s", proc.cwd.c_str());
     ::close(cwd);
     if (proc.no_new_privileges && set_no_new_privileges() < 0) return -1;
+    if (early_seccomp && proc.no_new_privileges && (notify_fd = seccomp::load(*filter)) < 0)
+        return child_fail(errno, "load the seccomp filter");
     ::umask(proc.user.umask.value_or(022));
     char exe[PATH_MAX];
     if (resolve_executable(plan, exe, sizeof exe) < 0) return -1;
@@ -163,7 +175,9 @@ int container_init(InitPlan& plan, int sync) {
     // From here the parent may exit (create returns): do not die with it.
     ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     msg = {SyncType::ready, 0, {}};
-    if (!sync_send(sync, msg)) return child_fail(errno, "report ready");
+    // The parent hands a notify listener fd on to listenerPath.
+    if (!sync_send(sync, msg, notify_fd > 0 ? notify_fd : -1)) return child_fail(errno, "report ready");
+    if (notify_fd > 0) ::close(notify_fd);
     ::close(sync);
     char byte;
     ssize_t n;
@@ -171,6 +185,10 @@ int container_init(InitPlan& plan, int sync) {
     while (n < 0 && errno == EINTR);
     if (n != 1) _exit(1);
     ::close(fifo);
+    if (filter && !early_seccomp && seccomp::load(*filter) < 0) {
+        dprintf(STDERR_FILENO, "rrun: load the seccomp filter: %s\n", strerror(errno));
+        _exit(127);
+    }
     ::execve(exe, plan.argv.data(), plan.envp.data());
     // After `start`: nobody listens on the sync socket any more; say it on stderr.
     dprintf(STDERR_FILENO, "rrun: exec %s: %s\n", exe, strerror(errno));
@@ -211,6 +229,9 @@ InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds) {
             plan.sysctl_files.emplace_back(file, value);
         }
     }
+    if (spec.raw && spec.raw->contains("linux") && (*spec.raw)["linux"].contains("seccomp") &&
+        !(*spec.raw)["linux"]["seccomp"].is_null())
+        plan.seccomp = seccomp::compile((*spec.raw)["linux"]["seccomp"]);
     plan.env = spec.process->env;
     int listen_fds = 0;
     if (const char* l = std::getenv("LISTEN_FDS")) {
@@ -257,18 +278,20 @@ InitProcess spawn_init(InitPlan& plan) {
         return Error(why);
     };
     try {
-        if (plan.namespaces.new_user) {
+        if (plan.namespaces.new_user)
             write_id_mappings(pid, plan.spec->linux->uid_mappings, plan.spec->linux->gid_mappings);
-            SyncMessage go{SyncType::ids_mapped, 0, {}};
-            if (!sync_send(parent_end.get(), go)) throw_errno("signal the container's init");
-        }
+        cgroup_enter(plan.cgroup, pid);
+        SyncMessage go{SyncType::parent_done, 0, {}};
+        if (!sync_send(parent_end.get(), go)) throw_errno("signal the container's init");
         if (auto adj = plan.process->oom_score_adj)
             write_existing_file("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(*adj));
     } catch (const Error& e) {
         throw fail(e.what());
     }
     SyncMessage msg;
-    if (!sync_recv(parent_end.get(), msg)) throw fail("the container's init exited during setup");
+    int notify_fd = -1;
+    if (!sync_recv(parent_end.get(), msg, &notify_fd)) throw fail("the container's init exited during setup");
+    init.seccomp_notify.reset(notify_fd);
     if (msg.type == SyncType::error) throw fail(msg.text);
     if (msg.type != SyncType::ready) throw fail("unexpected message from the container's init");
     return init;

@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "cgroups.hpp"
 #include "namespaces.hpp"
 #include "rootfs.hpp"
+#include "seccomp.hpp"
 #include "spec.hpp"
 #include "unique_fd.hpp"
 
@@ -27,12 +29,15 @@ struct InitPlan {
     int extra_fds = 0;             // fds 3.. that stay open across exec
     unique_fd exec_fifo;           // held O_RDWR: init blocks reading it until `start`
     unique_fd console_socket;      // where the pty master goes when process.terminal
+    std::optional<seccomp::Filter> seccomp;  // compiled linux.seccomp
+    CgroupHandle cgroup;           // joined by the parent before the init goes on
     int state_lock_fd = -1;        // the parent's lock on the state dir: the child must not hold it
 };
 
 struct InitProcess {
     pid_t pid = -1;
     unique_fd pidfd;
+    unique_fd seccomp_notify;  // the listener fd of a filter with SCMP_ACT_NOTIFY
 };
 
 // Builds the plan from a parsed spec; throws Error naming the field on anything invalid.

@@ -256,7 +256,9 @@ Spec parse_spec(const std::string& text, const std::string& bundle, const std::s
     }
     validate_config(doc, source_name);
     try {
-        return spec_from_json(doc, bundle);
+        Spec s = spec_from_json(doc, bundle);
+        s.raw = std::make_shared<const json>(std::move(doc));
+        return s;
     } catch (const json::exception& e) {
         throw Error(source_name + ": " + e.what());
     } catch (const Error& e) {

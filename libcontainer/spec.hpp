@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -113,6 +114,9 @@ struct Spec {
     Hooks hooks;
     std::map<std::string, std::string> annotations;
     std::optional<Linux> linux;
+    // The whole validated document, for the sections other modules read
+    // themselves (linux.resources for cgroups, linux.seccomp).
+    std::shared_ptr<const nlohmann::json> raw;
 };
 
 const char* namespace_type_name(NamespaceType t);

@@ -146,7 +146,8 @@ std::string state_to_json(const ContainerState& st) {
     json j{{"ociVersion", st.oci_version}, {"id", st.id},           {"pid", st.pid},
            {"pidStartTime", st.pid_start_time}, {"bundle", st.bundle}, {"rootfs", st.rootfs},
            {"created", st.created},  {"owner", st.owner},     {"rootless", st.rootless},
-           {"annotations", st.annotations}, {"configPath", st.config_path}};
+           {"annotations", st.annotations}, {"configPath", st.config_path},
+           {"cgroupPath", st.cgroup_path}};
     return j.dump();
 }
 
@@ -165,6 +166,7 @@ ContainerState state_from_json(const std::string& text, const std::string& sourc
         st.rootless = j.value("rootless", false);
         st.annotations = j.value("annotations", std::map<std::string, std::string>());
         st.config_path = j.value("configPath", "");
+        st.cgroup_path = j.value("cgroupPath", "");
         return st;
     } catch (const json::exception& e) {
         throw Error("corrupt container state " + source + ": " + e.what());

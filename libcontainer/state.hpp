@@ -21,6 +21,7 @@ struct ContainerState {
     bool rootless = false;
     std::map<std::string, std::string> annotations;
     std::string config_path;  // the config.json the container was created from
+    std::string cgroup_path;  // CgroupHandle::path, empty when it has none
 };
 
 enum class Status { creating, created, running, paused, stopped };

@@ -6,7 +6,7 @@ namespace rrun {
 // The parent and the container's init talk over one SOCK_SEQPACKET pair with
 // fixed-size messages: no allocation on the child side, one read per message.
 enum class SyncType : uint32_t {
-    ids_mapped = 1,  // parent -> child: uid/gid maps are written, go on
+    parent_done = 1,  // parent -> child: id maps written, cgroup joined: go on
     ready,           // child -> parent: set up, waiting for start
     error,           // child -> parent: setup failed, text says why
     terminal,        // child -> parent: here is the pty master (SCM_RIGHTS)

@@ -1,0 +1,14 @@
+#pragma once
+#include <string>
+
+namespace rrun {
+
+// What the global flags say about where and how containers live.
+struct RuntimeContext {
+    std::string root;  // state root
+    bool rootless = false;
+    bool systemd_cgroup = false;
+    std::string cgroup_manager = "cgroupfs";  // cgroupfs, systemd or disabled
+};
+
+}  // namespace rrun
