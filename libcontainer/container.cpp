@@ -108,9 +108,9 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
 
     if (spec.process->terminal) {
         if (opts.console_fd)
-            plan.console_socket = std::move(opts.console_fd);
+            plan.proc.console_socket = std::move(opts.console_fd);
         else if (!opts.console_socket.empty())
-            plan.console_socket = connect_console_socket(opts.console_socket);
+            plan.proc.console_socket = connect_console_socket(opts.console_socket);
         else
             throw Error("process.terminal is true but no --console-socket was given to receive the terminal");
     } else if (!opts.console_socket.empty()) {
@@ -161,7 +161,7 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     st.cgroup_path = plan.cgroup.path;
     dir.save(st);
     if (init.seccomp_notify)
-        seccomp::send_to_listener(*plan.seccomp, init.seccomp_notify.get(), init.pid, oci_state_json(st, Status::created));
+        seccomp::send_to_listener(*plan.proc.seccomp, init.seccomp_notify.get(), init.pid, oci_state_json(st, Status::created));
     if (!pid_file.empty()) write_file_atomic(pid_file, std::to_string(init.pid), 0644);
     cleanup.dismiss();
     return init;

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "context.hpp"
-#include "process.hpp"
+#include "init.hpp"
 #include "state.hpp"
 #include "unique_fd.hpp"
 

@@ -1,54 +1,55 @@
 #pragma once
 #include <sys/types.h>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "cgroups.hpp"
-#include "namespaces.hpp"
-#include "rootfs.hpp"
 #include "seccomp.hpp"
 #include "spec.hpp"
 #include "unique_fd.hpp"
 
 namespace rrun {
 
-// Everything the container's init needs, computed by the parent before clone
-// so that the child between clone and exec only issues syscalls.
-struct InitPlan {
-    const Spec* spec = nullptr;
+// The process half of a container start, shared by the container's init and
+// by `exec`: everything from the terminal to execve, computed by the parent
+// so the child only issues syscalls.
+struct ProcessPlan {
     const Process* process = nullptr;
-    NamespacePlan namespaces;
-    RootfsPlan rootfs;
     std::vector<std::string> env;   // process.env plus LISTEN_FDS when passed through
     std::vector<char*> argv, envp;  // point into process->args and env
-    std::vector<std::pair<std::string, std::string>> sysctl_files;  // /proc/sys/... path, value
     std::optional<CapabilitySets> capabilities;  // limited to what this kernel has
     int last_cap = 63;
-    int extra_fds = 0;             // fds 3.. that stay open across exec
-    unique_fd exec_fifo;           // held O_RDWR: init blocks reading it until `start`
-    unique_fd console_socket;      // where the pty master goes when process.terminal
-    std::optional<seccomp::Filter> seccomp;  // compiled linux.seccomp
-    CgroupHandle cgroup;           // joined by the parent before the init goes on
-    int state_lock_fd = -1;        // the parent's lock on the state dir: the child must not hold it
+    int extra_fds = 0;  // fds 3.. that stay open across exec
+    std::optional<seccomp::Filter> seccomp;
+    unique_fd console_socket;  // where the pty master goes when process.terminal
 };
 
-struct InitProcess {
-    pid_t pid = -1;
-    unique_fd pidfd;
-    unique_fd seccomp_notify;  // the listener fd of a filter with SCMP_ACT_NOTIFY
+// LISTEN_FDS (from our environment) and PRESERVE_FDS decide which fds pass.
+ProcessPlan plan_process(const Process& p, const Spec& spec, int preserve_fds, bool pass_listen_fds);
+
+// What the child has after setup_process: the program to exec and, for a
+// filter with SCMP_ACT_NOTIFY, its listener fd for the parent.
+struct ReadyProcess {
+    char exe[4096];
+    int notify_fd = -1;
+    bool seccomp_loaded = false;
 };
 
-// Builds the plan from a parsed spec; throws Error naming the field on anything invalid.
-InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds);
+// Child side, inside the container's namespaces and root: terminal, cwd,
+// rlimits, LSM labels, capabilities and user, no_new_privs, seccomp (early
+// when it must be), umask, the executable's path, fds. OWN are fds the child
+// still needs until exec. Returns 0, or -1 with child_fail().
+int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, size_t own_count, ReadyProcess& out);
+// Child side: the late seccomp filter, then execve. Never returns.
+[[noreturn]] void exec_process(ProcessPlan& plan, ReadyProcess& ready);
 
-// Clones the container's init with all new namespaces at once, writes its id
-// maps, and returns once it is set up and waiting for `start`. On failure the
-// child is reaped and the error it reported is thrown.
-InitProcess spawn_init(InitPlan& plan);
+// Whether /proc/self/setgroups allows setgroups (it is "deny" for a rootless single mapping).
+bool setgroups_allowed_here();
 
 // Waits for a child of ours; returns the exit code the shell would show (128+N for a signal).
 int wait_exit_code(pid_t pid);
+
+// Our own clone3 (glibc has no wrapper): fork-like, with a pidfd when the kernel gives one.
+pid_t clone_process(unsigned long flags, int* pidfd);
 
 }  // namespace rrun

@@ -1,0 +1,163 @@
+// The container's init: cloned with all its new namespaces at once, set up
+// (rootfs, names, sysctls, process), then blocked on the exec fifo until `start`.
+#include "init.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+
+#include "error.hpp"
+#include "fs.hpp"
+#include "sync.hpp"
+
+namespace rrun {
+
+namespace {
+
+int write_sysctls(const InitPlan& plan) {
+    for (auto& [file, value] : plan.sysctl_files) {
+        int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0) return child_fail(errno, "linux.sysctl: open %s", file.c_str());
+        ssize_t n = ::write(fd, value.data(), value.size());
+        int err = errno;
+        ::close(fd);
+        if (n != static_cast<ssize_t>(value.size())) return child_fail(err, "linux.sysctl: write %s", file.c_str());
+    }
+    return 0;
+}
+
+int set_names(const InitPlan& plan) {
+    auto& s = *plan.spec;
+    if (!s.hostname.empty() && ::sethostname(s.hostname.data(), s.hostname.size()) < 0)
+        return child_fail(errno, "sethostname");
+    if (!s.domainname.empty() && ::setdomainname(s.domainname.data(), s.domainname.size()) < 0)
+        return child_fail(errno, "setdomainname");
+    return 0;
+}
+
+// Between clone and exec. Returns only on failure.
+int container_init(InitPlan& plan, int sync) {
+    SyncMessage msg;
+    if (!sync_recv(sync, msg) || msg.type != SyncType::parent_done) return child_fail(0, "parent went away");
+    if (plan.namespaces.new_user) {
+        // Become root of the new namespace when it is mapped (it always has all capabilities).
+        ::setresgid(0, 0, 0);
+        ::setresuid(0, 0, 0);
+    }
+    for (auto& j : plan.namespaces.joins)
+        if (::setns(j.fd.get(), j.nstype) < 0) return child_fail(errno, "join namespace %s", j.path.c_str());
+    if (plan.namespaces.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return child_fail(errno, "unshare cgroup namespace");
+    if (::setsid() < 0) return child_fail(errno, "setsid");
+    ::umask(0);
+    if (plan.namespaces.new_mount && prepare_rootfs(plan.rootfs) < 0) return -1;
+    if (set_names(plan) < 0) return -1;
+    if (enter_rootfs(plan.rootfs) < 0) return -1;
+    if (write_sysctls(plan) < 0) return -1;
+    bool setgroups_allowed = !plan.namespaces.new_user || setgroups_allowed_here();
+    int fifo = plan.exec_fifo.get();
+    int own[] = {sync, fifo};
+    static ReadyProcess ready;
+    if (setup_process(plan.proc, setgroups_allowed, own, 2, ready) < 0) return -1;
+    // From here the parent may exit (create returns): do not die with it.
+    ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    msg = {SyncType::ready, 0, {}};
+    // The parent hands a notify listener fd on to listenerPath.
+    if (!sync_send(sync, msg, ready.notify_fd > 0 ? ready.notify_fd : -1)) return child_fail(errno, "report ready");
+    if (ready.notify_fd > 0) ::close(ready.notify_fd);
+    ::close(sync);
+    char byte;
+    ssize_t n;
+    do n = ::read(fifo, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(1);
+    ::close(fifo);
+    exec_process(plan.proc, ready);
+}
+
+}  // namespace
+
+InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds) {
+    if (!spec.process) throw Error("process: required to create a container");
+    InitPlan plan;
+    plan.spec = &spec;
+    const Linux* linux = spec.linux ? &*spec.linux : nullptr;
+    plan.namespaces = plan_namespaces(linux);
+    if (!plan.namespaces.new_mount) throw Error("linux.namespaces: a mount namespace is required");
+    if (!spec.hostname.empty() && !(linux && linux->find_namespace(NamespaceType::uts)))
+        throw Error("hostname: setting a hostname needs a uts namespace");
+    if (!spec.domainname.empty() && !(linux && linux->find_namespace(NamespaceType::uts)))
+        throw Error("domainname: setting a domainname needs a uts namespace");
+    if (plan.namespaces.new_user && linux && linux->uid_mappings.empty())
+        throw Error("linux.uidMappings: a new user namespace needs uid mappings");
+    if (!plan.namespaces.new_user && linux && (!linux->uid_mappings.empty() || !linux->gid_mappings.empty()))
+        throw Error("linux.uidMappings: mappings are given but no new user namespace is asked for");
+    bool in_userns = plan.namespaces.new_user || !in_initial_user_namespace();
+    plan.rootfs = plan_rootfs(spec, no_pivot, in_userns);
+    if (linux) {
+        for (auto& [key, value] : linux->sysctl) {
+            if (key.empty() || key.find("..") != std::string::npos || key.find('/') != std::string::npos)
+                throw Error("linux.sysctl: invalid key \"" + key + "\"");
+            std::string file = "/proc/sys/" + key;
+            for (size_t i = 10; i < file.size(); i++)
+                if (file[i] == '.') file[i] = '/';
+            plan.sysctl_files.emplace_back(file, value);
+        }
+    }
+    plan.proc = plan_process(*spec.process, spec, preserve_fds, true);
+    return plan;
+}
+
+InitProcess spawn_init(InitPlan& plan) {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
+    unique_fd parent_end(pair[0]), child_end(pair[1]);
+    int pidfd = -1;
+    pid_t pid = clone_process(plan.namespaces.clone_flags, &pidfd);
+    if (pid < 0) throw_errno("clone the container's init");
+    if (pid == 0) {
+        parent_end.reset();
+        if (plan.state_lock_fd >= 0) ::close(plan.state_lock_fd);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        container_init(plan, child_end.get());
+        sync_send(child_end.get(), child_failure());
+        _exit(1);
+    }
+    InitProcess init{pid, unique_fd(pidfd), {}};
+    child_end.reset();
+    plan.exec_fifo.reset();
+    plan.proc.console_socket.reset();
+    auto fail = [&](const std::string& why) -> Error {
+        ::kill(pid, SIGKILL);
+        int status;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        return Error(why);
+    };
+    try {
+        if (plan.namespaces.new_user)
+            write_id_mappings(pid, plan.spec->linux->uid_mappings, plan.spec->linux->gid_mappings);
+        cgroup_enter(plan.cgroup, pid);
+        SyncMessage go{SyncType::parent_done, 0, {}};
+        if (!sync_send(parent_end.get(), go)) throw_errno("signal the container's init");
+        if (auto adj = plan.proc.process->oom_score_adj)
+            write_existing_file("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(*adj));
+    } catch (const Error& e) {
+        throw fail(e.what());
+    }
+    SyncMessage msg;
+    int notify_fd = -1;
+    if (!sync_recv(parent_end.get(), msg, &notify_fd)) throw fail("the container's init exited during setup");
+    init.seccomp_notify.reset(notify_fd);
+    if (msg.type == SyncType::error) throw fail(msg.text);
+    if (msg.type != SyncType::ready) throw fail("unexpected message from the container's init");
+    return init;
+}
+
+}  // namespace rrun

@@ -1,0 +1,40 @@
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cgroups.hpp"
+#include "namespaces.hpp"
+#include "process.hpp"
+#include "rootfs.hpp"
+
+namespace rrun {
+
+// Everything the container's init needs beyond its process: namespaces,
+// rootfs, names, sysctls, and the exec fifo it waits on.
+struct InitPlan {
+    const Spec* spec = nullptr;
+    NamespacePlan namespaces;
+    RootfsPlan rootfs;
+    ProcessPlan proc;
+    std::vector<std::pair<std::string, std::string>> sysctl_files;  // /proc/sys/... path, value
+    unique_fd exec_fifo;   // held O_RDWR: init blocks reading it until `start`
+    CgroupHandle cgroup;   // joined by the parent before the init goes on
+    int state_lock_fd = -1;  // the parent's lock on the state dir: the child must not hold it
+};
+
+struct InitProcess {
+    pid_t pid = -1;
+    unique_fd pidfd;
+    unique_fd seccomp_notify;  // the listener fd of a filter with SCMP_ACT_NOTIFY
+};
+
+// Builds the plan from a parsed spec; throws Error naming the field on anything invalid.
+InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds);
+
+// Clones the container's init with all new namespaces at once, writes its id
+// maps, joins it to its cgroup, and returns once it is set up and waiting for
+// `start`. On failure the child is reaped and the error it reported is thrown.
+InitProcess spawn_init(InitPlan& plan);
+
+}  // namespace rrun
