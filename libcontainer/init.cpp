@@ -78,7 +78,7 @@ int container_init(InitPlan& plan, int sync) {
     while (n < 0 && errno == EINTR);
     if (n != 1) _exit(1);
     ::close(fifo);
-    exec_process(plan.proc, ready);
+    exec_process(plan.proc, ready, -1);
 }
 
 }  // namespace

@@ -137,7 +137,9 @@ int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, siz
     if (proc.terminal && setup_terminal(plan.console_socket.get(), proc) < 0) return -1;
     plan.console_socket.reset();
     // cwd is resolved inside the root with no magic links (CVE-2024-21626).
-    int cwd = open_in_root(AT_FDCWD, proc.cwd.c_str(), true, true);
+    int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int cwd = root < 0 ? -1 : open_in_root(root, proc.cwd.c_str(), true, true);
+    if (root >= 0) ::close(root);
     if (cwd < 0) return child_fail(errno, "process.cwd %s", proc.cwd.c_str());
     if (apply_rlimits(proc) < 0 || apply_lsm_labels(proc) < 0) return -1;
     auto& caps = plan.capabilities;
@@ -166,14 +168,14 @@ int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, siz
     return prepare_fds(plan, own, own_count);
 }
 
-void exec_process(ProcessPlan& plan, ReadyProcess& ready) {
-    if (plan.seccomp && !ready.seccomp_loaded && seccomp::load(*plan.seccomp) < 0) {
-        dprintf(STDERR_FILENO, "rrun: load the seccomp filter: %s\n", strerror(errno));
-        _exit(127);
-    }
-    ::execve(ready.exe, plan.argv.data(), plan.envp.data());
-    // Past the point where anyone listens on the sync socket: say it on stderr.
-    dprintf(STDERR_FILENO, "rrun: exec %s: %s\n", ready.exe, strerror(errno));
+void exec_process(ProcessPlan& plan, ReadyProcess& ready, int report_fd) {
+    if (plan.seccomp && !ready.seccomp_loaded && seccomp::load(*plan.seccomp) < 0)
+        child_fail(errno, "load the seccomp filter");
+    else
+        ::execve(ready.exe, plan.argv.data(), plan.envp.data()), child_fail(errno, "exec %s", ready.exe);
+    // With nobody listening on a sync socket any more, say it on stderr.
+    if (report_fd < 0 || !sync_send(report_fd, child_failure()))
+        dprintf(STDERR_FILENO, "rrun: %s\n", child_failure().text);
     _exit(127);
 }
 

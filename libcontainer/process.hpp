@@ -40,8 +40,9 @@ struct ReadyProcess {
 // when it must be), umask, the executable's path, fds. OWN are fds the child
 // still needs until exec. Returns 0, or -1 with child_fail().
 int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, size_t own_count, ReadyProcess& out);
-// Child side: the late seccomp filter, then execve. Never returns.
-[[noreturn]] void exec_process(ProcessPlan& plan, ReadyProcess& ready);
+// Child side: the late seccomp filter, then execve. Never returns; a failure
+// goes to REPORT_FD (a sync socket still read by the parent) or stderr.
+[[noreturn]] void exec_process(ProcessPlan& plan, ReadyProcess& ready, int report_fd);
 
 // Whether /proc/self/setgroups allows setgroups (it is "deny" for a rootless single mapping).
 bool setgroups_allowed_here();

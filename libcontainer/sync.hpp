@@ -9,7 +9,7 @@ enum class SyncType : uint32_t {
     parent_done = 1,  // parent -> child: id maps written, cgroup joined: go on
     ready,           // child -> parent: set up, waiting for start
     error,           // child -> parent: setup failed, text says why
-    terminal,        // child -> parent: here is the pty master (SCM_RIGHTS)
+    child_pid,       // exec's intermediate -> parent: the process's pid (in err)
 };
 
 struct SyncMessage {

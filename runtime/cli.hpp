@@ -65,7 +65,16 @@ int cmd_delete(const RuntimeContext&, const Args&);
 int cmd_list(const RuntimeContext&, const Args&);
 int cmd_spec(const RuntimeContext&, const Args&);
 int cmd_features(const RuntimeContext&, const Args&);
+int cmd_exec(const RuntimeContext&, const Args&);
+int cmd_ps(const RuntimeContext&, const Args&);
+int cmd_pause(const RuntimeContext&, const Args&);
+int cmd_resume(const RuntimeContext&, const Args&);
+int cmd_update(const RuntimeContext&, const Args&);
+int cmd_events(const RuntimeContext&, const Args&);
+// update's flags (runc's), defined in update.cpp.
+extern const std::vector<Flag> update_flags;
 int cmd_not_yet(const RuntimeContext&, const Args&);
+extern const std::vector<Flag> exec_flags;
 
 // create and run share their flags and their reading of them.
 extern const std::vector<Flag> create_flags;

@@ -1,0 +1,212 @@
+#include "exec.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cerrno>
+
+#include <nlohmann/json.hpp>
+
+#include "cgroups.hpp"
+#include "error.hpp"
+#include "fs.hpp"
+#include "process.hpp"
+#include "spec.hpp"
+#include "state.hpp"
+#include "sync.hpp"
+#include "terminal.hpp"
+
+namespace rrun {
+
+namespace {
+
+struct Target {
+    ContainerState state;
+    Spec spec;
+};
+
+Target load_target(const RuntimeContext& ctx, const ExecOptions& opts) {
+    ContainerDir dir = ContainerDir::open(ctx.root, opts.id);
+    Target t{dir.load(), {}};
+    Status status = current_status(t.state, dir);
+    if (status == Status::stopped) throw Error("cannot exec in container " + opts.id + ": it is stopped");
+    if (status == Status::paused && !opts.ignore_paused)
+        throw Error("cannot exec in container " + opts.id + ": it is paused (use --ignore-paused)");
+    t.spec = parse_spec(read_file(t.state.config_path), t.state.bundle, t.state.config_path);
+    return t;
+}
+
+void add_capability(std::optional<CapabilitySets>& caps, const std::string& name) {
+    int cap = capability_from_name(name);
+    if (cap < 0) throw Error("--cap: unknown capability " + name);
+    if (!caps) caps = CapabilitySets{};
+    uint64_t bit = 1ULL << cap;
+    caps->bounding |= bit;
+    caps->effective |= bit;
+    caps->permitted |= bit;
+    caps->inheritable |= bit;
+    caps->ambient |= bit;
+}
+
+Process exec_process_config(const ExecOptions& opts, const Spec& spec) {
+    if (!opts.process_file.empty()) {
+        std::string text = read_file(opts.process_file);
+        auto j = nlohmann::json::parse(text, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) throw Error("--process " + opts.process_file + ": invalid JSON");
+        try {
+            return process_from_json(j, "--process " + opts.process_file + ": process");
+        } catch (const nlohmann::json::exception& e) {
+            throw Error("--process " + opts.process_file + ": " + e.what());
+        }
+    }
+    if (opts.args.empty()) throw Error("exec: a command to run is required (or --process FILE)");
+    Process p = spec.process ? *spec.process : Process{};
+    p.args = opts.args;
+    p.terminal = opts.tty;
+    if (!opts.cwd.empty()) p.cwd = opts.cwd;
+    if (p.cwd.empty()) p.cwd = "/";
+    if (p.cwd[0] != '/') throw Error("--cwd " + opts.cwd + ": must be an absolute path");
+    p.env.insert(p.env.end(), opts.env.begin(), opts.env.end());
+    if (opts.uid) p.user.uid = *opts.uid;
+    if (opts.gid) p.user.gid = *opts.gid;
+    if (!opts.additional_gids.empty()) p.user.additional_gids = opts.additional_gids;
+    for (auto& c : opts.caps) add_capability(p.capabilities, c);
+    if (opts.no_new_privs) p.no_new_privileges = true;
+    if (!opts.apparmor.empty()) p.apparmor_profile = opts.apparmor;
+    if (!opts.process_label.empty()) p.selinux_label = opts.process_label;
+    return p;
+}
+
+constexpr std::pair<const char*, int> namespace_files[] = {
+    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET},
+    {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS},
+};
+
+bool same_file(const std::string& a, const std::string& b) {
+    struct stat sa, sb;
+    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
+}
+
+// The namespaces of PID that differ from ours, as setns flags.
+int namespaces_to_join(pid_t pid, bool& join_pid) {
+    std::string proc = "/proc/" + std::to_string(pid) + "/ns/";
+    int flags = 0;
+    for (auto& [name, flag] : namespace_files)
+        if (!same_file(proc + name, std::string("/proc/self/ns/") + name)) flags |= flag;
+    join_pid = !same_file(proc + "pid", "/proc/self/ns/pid");
+    return flags;
+}
+
+int exec_grandchild(ProcessPlan& plan, int sync) {
+    if (plan.process->terminal && ::setsid() < 0) return child_fail(errno, "setsid");
+    static ReadyProcess ready;
+    int own[] = {sync};
+    if (setup_process(plan, setgroups_allowed_here(), own, 1, ready) < 0) return -1;
+    if (ready.notify_fd > 0) ::close(ready.notify_fd);
+    SyncMessage msg{SyncType::ready, 0, {}};
+    if (!sync_send(sync, msg)) return child_fail(errno, "report ready");
+    exec_process(plan, ready, sync);
+}
+
+// The intermediate process: joins the namespaces with one setns on the init's
+// pidfd (user first, so the pid namespace is joined with its privileges, which
+// a rootless parent lacks), then forks the process proper into the pid namespace.
+int exec_child(ProcessPlan& plan, int pidfd, int ns_flags, int sync) {
+    SyncMessage msg;
+    if (!sync_recv(sync, msg) || msg.type != SyncType::parent_done) return child_fail(0, "parent went away");
+    if (ns_flags && ::setns(pidfd, ns_flags) < 0) return child_fail(errno, "join the container's namespaces");
+    ::close(pidfd);
+    int unused = -1;
+    pid_t pid = clone_process(0, &unused);
+    if (pid < 0) return child_fail(errno, "fork into the container's pid namespace");
+    if (pid == 0) {
+        exec_grandchild(plan, sync);
+        sync_send(sync, child_failure());
+        _exit(127);
+    }
+    msg = {SyncType::child_pid, pid, {}};
+    if (!sync_send(sync, msg)) return child_fail(errno, "report the exec pid");
+    _exit(0);
+}
+
+}  // namespace
+
+ExecProcess exec_in_container(const RuntimeContext& ctx, ExecOptions& opts) {
+    Target target = load_target(ctx, opts);
+    Process proc = exec_process_config(opts, target.spec);
+    ProcessPlan plan = plan_process(proc, target.spec, opts.preserve_fds, false);
+    if (proc.terminal) {
+        if (opts.console_fd)
+            plan.console_socket = std::move(opts.console_fd);
+        else if (!opts.console_socket.empty())
+            plan.console_socket = connect_console_socket(opts.console_socket);
+        else
+            throw Error("--tty needs --console-socket to receive the terminal");
+    }
+    const ContainerState& st = target.state;
+    unique_fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
+    if (!pidfd || !process_alive(st.pid, st.pid_start_time)) throw Error("container " + opts.id + " is not running");
+    bool join_pid = false;
+    int ns_flags = namespaces_to_join(st.pid, join_pid);
+    if (join_pid) ns_flags |= CLONE_NEWPID;
+    // The process is our grandchild: as subreaper we can still wait for it.
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_CHILD_SUBREAPER");
+
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
+    unique_fd parent_end(pair[0]), child_end(pair[1]);
+    int child_pidfd = -1;
+    pid_t pid = clone_process(0, &child_pidfd);
+    if (pid < 0) throw_errno("clone the exec process");
+    if (pid == 0) {
+        parent_end.reset();
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        exec_child(plan, pidfd.get(), ns_flags, child_end.get());
+        sync_send(child_end.get(), child_failure());
+        _exit(127);
+    }
+    unique_fd own_pidfd(child_pidfd);
+    child_end.reset();
+    plan.console_socket.reset();
+    pid_t process = -1;
+    auto fail = [&](const std::string& why) -> Error {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        if (process > 0) {
+            ::kill(process, SIGKILL);
+            ::waitpid(process, nullptr, 0);
+        }
+        return Error(why);
+    };
+    try {
+        cgroup_enter(CgroupHandle{st.cgroup_path}, pid);
+    } catch (const Error& e) {
+        throw fail(e.what());
+    }
+    SyncMessage go{SyncType::parent_done, 0, {}};
+    if (!sync_send(parent_end.get(), go)) throw fail("the exec process exited during setup");
+    // The intermediate's pid report and the process's ready come in either order.
+    SyncMessage msg;
+    bool ready = false;
+    while (!ready || process < 0) {
+        if (!sync_recv(parent_end.get(), msg)) throw fail("the exec process exited during setup");
+        if (msg.type == SyncType::error) throw fail(msg.text);
+        if (msg.type == SyncType::child_pid) {
+            process = msg.err;
+            ::waitpid(pid, nullptr, 0);
+        }
+        ready = ready || msg.type == SyncType::ready;
+    }
+    // After `ready` the socket closes on a successful execve, or brings the exec error.
+    if (sync_recv(parent_end.get(), msg) && msg.type == SyncType::error) throw fail(msg.text);
+    if (!opts.pid_file.empty()) write_file_atomic(absolute_path(opts.pid_file), std::to_string(process), 0644);
+    return {process, proc.terminal};
+}
+
+}  // namespace rrun
