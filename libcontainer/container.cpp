@@ -13,9 +13,14 @@
 #include <cstring>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "error.hpp"
 #include "fs.hpp"
+#include "hooks.hpp"
 #include "log.hpp"
+
+#include <nlohmann/json.hpp>
 #include "seccomp.hpp"
 #include "spec.hpp"
 #include "terminal.hpp"
@@ -84,6 +89,9 @@ void wait_for_exit(const ContainerState& st, int timeout_ms) {
 }
 
 void kill_all(const ContainerState& st, int sig) {
+    // The cgroup holds every process, also those outside the init's pid
+    // namespace or left after it exited; without one, walk the namespace.
+    if (!st.cgroup_path.empty() && cgroup_signal_all(CgroupHandle{st.cgroup_path}, sig)) return;
     if (!send_signal(st, sig)) return;
     for (pid_t pid : container_pids(st))
         if (pid != st.pid) ::kill(pid, sig);
@@ -143,7 +151,16 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
 
     plan.cgroup = cgroup_setup(ctx, spec, opts.id);
     plan.state_lock_fd = dir.fd();
-    InitProcess init = spawn_init(plan);
+    auto hook_state = [&](pid_t pid) {
+        ContainerState s;
+        s.oci_version = spec.oci_version;
+        s.id = opts.id;
+        s.pid = pid;
+        s.bundle = bundle;
+        s.annotations = spec.annotations;
+        return oci_state_json(s, Status::creating);
+    };
+    InitProcess init = spawn_init(plan, hook_state);
     spawned = init.pid;
 
     ContainerState st;
@@ -159,6 +176,8 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     st.annotations = spec.annotations;
     st.config_path = config_path;
     st.cgroup_path = plan.cgroup.path;
+    if (!spec.hooks.poststart.empty()) st.poststart_hooks = (*spec.raw)["hooks"]["poststart"].dump();
+    if (!spec.hooks.poststop.empty()) st.poststop_hooks = (*spec.raw)["hooks"]["poststop"].dump();
     dir.save(st);
     if (init.seccomp_notify)
         seccomp::send_to_listener(*plan.proc.seccomp, init.seccomp_notify.get(), init.pid, oci_state_json(st, Status::created));
@@ -180,6 +199,16 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     }
     if (::write(fifo.get(), "0", 1) != 1) throw_errno("start container " + id);
     ::unlinkat(dir.fd(), "exec.fifo", 0);
+    if (!st.poststart_hooks.empty()) {
+        try {
+            run_hooks(hooks_from_json(nlohmann::json::parse(st.poststart_hooks)), "poststart",
+                      oci_state_json(st, Status::running));
+        } catch (const Error& e) {
+            // As runc: a failed poststart hook takes the container down.
+            kill_all(st, SIGKILL);
+            throw;
+        }
+    }
 }
 
 void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, bool all) {
@@ -221,6 +250,13 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
     }
     cgroup_remove(CgroupHandle{st.cgroup_path});
     dir->remove();
+    if (!st.poststop_hooks.empty()) {
+        try {
+            run_hooks(hooks_from_json(nlohmann::json::parse(st.poststop_hooks)), "poststop", oci_state_json(st, Status::stopped));
+        } catch (const Error& e) {
+            log_warning(e.what());  // the spec: a failing poststop hook does not stop delete
+        }
+    }
 }
 
 std::string container_state(const RuntimeContext& ctx, const std::string& id) {
@@ -241,6 +277,58 @@ std::vector<ContainerSummary> list_containers(const RuntimeContext& ctx) {
         }
     }
     return out;
+}
+
+// ---- pause / resume / update / ps / events (cgroups)
+
+namespace {
+
+// An existing container that is not stopped, with its cgroup.
+ContainerState live_container(const RuntimeContext& ctx, const std::string& id, const char* what, Status* status = nullptr) {
+    ContainerDir dir = ContainerDir::open(ctx.root, id);
+    ContainerState st = dir.load();
+    Status s = current_status(st, dir);
+    if (s == Status::stopped) throw Error(std::string("cannot ") + what + " container " + id + ": it is stopped");
+    if (st.cgroup_path.empty())
+        throw Error(std::string("cannot ") + what + " container " + id + ": it has no cgroup (created with --cgroup-manager disabled, or rootless without a delegated cgroup)");
+    if (status) *status = s;
+    return st;
+}
+
+}  // namespace
+
+void pause_container(const RuntimeContext& ctx, const std::string& id) {
+    Status s;
+    ContainerState st = live_container(ctx, id, "pause", &s);
+    if (s == Status::paused) throw Error("container " + id + " is already paused");
+    cgroup_freeze(CgroupHandle{st.cgroup_path}, true);
+}
+
+void resume_container(const RuntimeContext& ctx, const std::string& id) {
+    Status s;
+    ContainerState st = live_container(ctx, id, "resume", &s);
+    if (s != Status::paused) throw Error("container " + id + " is not paused");
+    cgroup_freeze(CgroupHandle{st.cgroup_path}, false);
+}
+
+void update_container(const RuntimeContext& ctx, const std::string& id, const nlohmann::json& resources) {
+    ContainerState st = live_container(ctx, id, "update");
+    cgroup_update(CgroupHandle{st.cgroup_path}, resources);
+}
+
+std::vector<pid_t> container_processes(const RuntimeContext& ctx, const std::string& id) {
+    ContainerDir dir = ContainerDir::open(ctx.root, id);
+    ContainerState st = dir.load();
+    if (current_status(st, dir) == Status::stopped) return {};
+    if (st.cgroup_path.empty()) return container_pids(st);
+    return cgroup_pids(CgroupHandle{st.cgroup_path});
+}
+
+std::optional<ContainerCgroup> container_cgroup(const RuntimeContext& ctx, const std::string& id) {
+    ContainerDir dir = ContainerDir::open(ctx.root, id);
+    ContainerState st = dir.load();
+    if (current_status(st, dir) == Status::stopped) return std::nullopt;
+    return ContainerCgroup{st, CgroupHandle{st.cgroup_path}};
 }
 
 }  // namespace rrun

@@ -57,6 +57,18 @@ int container_init(InitPlan& plan, int sync) {
     if (::setsid() < 0) return child_fail(errno, "setsid");
     ::umask(0);
     if (plan.namespaces.new_mount && prepare_rootfs(plan.rootfs) < 0) return -1;
+    static char hook_state[65536];
+    size_t hook_state_len = 0;
+    if (plan.parent_hooks || !plan.create_container_hooks.empty() || !plan.start_container_hooks.empty()) {
+        msg = {SyncType::run_hooks, 0, {}};
+        if (!sync_send(sync, msg)) return child_fail(errno, "ask for hooks");
+        if (!sync_recv(sync, msg) || msg.type != SyncType::hooks_done) return child_fail(0, "parent went away");
+        ssize_t n = ::recv(sync, hook_state, sizeof hook_state, 0);
+        if (n < 0) return child_fail(errno, "receive the hook state");
+        hook_state_len = static_cast<size_t>(n);
+        // createContainer: in the container's namespaces, before pivot_root.
+        if (run_hook_list(plan.create_container_hooks, "createContainer", hook_state, hook_state_len) < 0) return -1;
+    }
     if (set_names(plan) < 0) return -1;
     if (enter_rootfs(plan.rootfs) < 0) return -1;
     if (write_sysctls(plan) < 0) return -1;
@@ -78,6 +90,11 @@ int container_init(InitPlan& plan, int sync) {
     while (n < 0 && errno == EINTR);
     if (n != 1) _exit(1);
     ::close(fifo);
+    // startContainer: after start, in the container, before the program.
+    if (run_hook_list(plan.start_container_hooks, "startContainer", hook_state, hook_state_len) < 0) {
+        dprintf(STDERR_FILENO, "rrun: %s\n", child_failure().text);
+        _exit(1);
+    }
     exec_process(plan.proc, ready, -1);
 }
 
@@ -111,10 +128,13 @@ InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds) {
         }
     }
     plan.proc = plan_process(*spec.process, spec, preserve_fds, true);
+    plan.parent_hooks = !spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty();
+    plan.create_container_hooks = plan_hooks(spec.hooks.create_container);
+    plan.start_container_hooks = plan_hooks(spec.hooks.start_container);
     return plan;
 }
 
-InitProcess spawn_init(InitPlan& plan) {
+InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& state_for_hooks) {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
     unique_fd parent_end(pair[0]), child_end(pair[1]);
@@ -154,6 +174,21 @@ InitProcess spawn_init(InitPlan& plan) {
     SyncMessage msg;
     int notify_fd = -1;
     if (!sync_recv(parent_end.get(), msg, &notify_fd)) throw fail("the container's init exited during setup");
+    if (msg.type == SyncType::run_hooks) {
+        // prestart and createRuntime: in the runtime namespace, after the
+        // container's namespaces and mounts exist, before pivot_root.
+        std::string state = state_for_hooks(pid);
+        try {
+            run_hooks(plan.spec->hooks.prestart, "prestart", state);
+            run_hooks(plan.spec->hooks.create_runtime, "createRuntime", state);
+        } catch (const Error& e) {
+            throw fail(e.what());
+        }
+        SyncMessage done{SyncType::hooks_done, 0, {}};
+        if (!sync_send(parent_end.get(), done) || ::send(parent_end.get(), state.data(), state.size(), MSG_NOSIGNAL) < 0)
+            throw fail("the container's init exited during setup");
+        if (!sync_recv(parent_end.get(), msg, &notify_fd)) throw fail("the container's init exited during setup");
+    }
     init.seccomp_notify.reset(notify_fd);
     if (msg.type == SyncType::error) throw fail(msg.text);
     if (msg.type != SyncType::ready) throw fail("unexpected message from the container's init");

@@ -1,9 +1,11 @@
 #pragma once
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "cgroups.hpp"
+#include "hooks.hpp"
 #include "namespaces.hpp"
 #include "process.hpp"
 #include "rootfs.hpp"
@@ -20,7 +22,12 @@ struct InitPlan {
     std::vector<std::pair<std::string, std::string>> sysctl_files;  // /proc/sys/... path, value
     unique_fd exec_fifo;   // held O_RDWR: init blocks reading it until `start`
     CgroupHandle cgroup;   // joined by the parent before the init goes on
-    int state_lock_fd = -1;  // the parent's lock on the state dir: the child must not hold it
+    int state_lock_fd = -1;
+    // Hooks: prestart/createRuntime run by the parent while the init waits
+    // after its mounts; createContainer/startContainer run by the init itself.
+    bool parent_hooks = false;
+    std::vector<HookPlan> create_container_hooks, start_container_hooks;
+    std::string hook_state;  // the state JSON hooks read, "creating" with the init's pid  // the parent's lock on the state dir: the child must not hold it
 };
 
 struct InitProcess {
@@ -35,6 +42,7 @@ InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds);
 // Clones the container's init with all new namespaces at once, writes its id
 // maps, joins it to its cgroup, and returns once it is set up and waiting for
 // `start`. On failure the child is reaped and the error it reported is thrown.
-InitProcess spawn_init(InitPlan& plan);
+// STATE_FOR_HOOKS makes the state JSON the hooks read once the init's pid is known.
+InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& state_for_hooks);
 
 }  // namespace rrun

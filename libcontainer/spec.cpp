@@ -47,16 +47,24 @@ uint64_t capability_mask(const json& caps, const char* key, const std::string& w
 }
 
 std::vector<Hook> hooks(const json& j, const char* key) {
-    std::vector<Hook> out;
     auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return out;
-    for (auto& h : *it) {
+    if (it == j.end() || it->is_null()) return {};
+    return hooks_from_json(*it);
+}
+
+}  // namespace
+
+std::vector<Hook> hooks_from_json(const json& list) {
+    std::vector<Hook> out;
+    for (auto& h : list) {
         Hook hook{str(h, "path"), strings(h, "args"), strings(h, "env"), {}};
         if (h.contains("timeout") && !h["timeout"].is_null()) hook.timeout = h["timeout"].get<int>();
         out.push_back(std::move(hook));
     }
     return out;
 }
+
+namespace {
 
 Linux linux_from_json(const json& l) {
     Linux out;

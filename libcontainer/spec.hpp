@@ -132,5 +132,6 @@ Spec parse_spec(const std::string& text, const std::string& bundle, const std::s
 // Typed model of an already validated document (used by parse_spec and tests).
 Spec spec_from_json(const nlohmann::json& doc, const std::string& bundle);
 Process process_from_json(const nlohmann::json& j, const std::string& where);
+std::vector<Hook> hooks_from_json(const nlohmann::json& list);
 
 }  // namespace rrun

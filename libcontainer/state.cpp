@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cgroups.hpp"
 #include "error.hpp"
 #include "fs.hpp"
 
@@ -138,6 +139,8 @@ bool process_alive(pid_t pid, unsigned long long start_time) {
 
 Status current_status(const ContainerState& st, const ContainerDir& dir) {
     if (!process_alive(st.pid, st.pid_start_time)) return Status::stopped;
+    // Frozen by pause: runc reports it before created/running.
+    if (!st.cgroup_path.empty() && cgroup_frozen(CgroupHandle{st.cgroup_path})) return Status::paused;
     if (::faccessat(dir.fd(), "exec.fifo", F_OK, 0) == 0) return Status::created;
     return Status::running;
 }
@@ -147,7 +150,8 @@ std::string state_to_json(const ContainerState& st) {
            {"pidStartTime", st.pid_start_time}, {"bundle", st.bundle}, {"rootfs", st.rootfs},
            {"created", st.created},  {"owner", st.owner},     {"rootless", st.rootless},
            {"annotations", st.annotations}, {"configPath", st.config_path},
-           {"cgroupPath", st.cgroup_path}};
+           {"cgroupPath", st.cgroup_path}, {"poststartHooks", st.poststart_hooks},
+           {"poststopHooks", st.poststop_hooks}};
     return j.dump();
 }
 
@@ -167,6 +171,8 @@ ContainerState state_from_json(const std::string& text, const std::string& sourc
         st.annotations = j.value("annotations", std::map<std::string, std::string>());
         st.config_path = j.value("configPath", "");
         st.cgroup_path = j.value("cgroupPath", "");
+        st.poststart_hooks = j.value("poststartHooks", "");
+        st.poststop_hooks = j.value("poststopHooks", "");
         return st;
     } catch (const json::exception& e) {
         throw Error("corrupt container state " + source + ": " + e.what());

@@ -21,7 +21,8 @@ struct ContainerState {
     bool rootless = false;
     std::map<std::string, std::string> annotations;
     std::string config_path;  // the config.json the container was created from
-    std::string cgroup_path;  // CgroupHandle::path, empty when it has none
+    std::string cgroup_path;
+    std::string poststart_hooks, poststop_hooks;  // JSON arrays from config.json, empty when none  // CgroupHandle::path, empty when it has none
 };
 
 enum class Status { creating, created, running, paused, stopped };

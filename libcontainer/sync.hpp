@@ -10,6 +10,8 @@ enum class SyncType : uint32_t {
     ready,           // child -> parent: set up, waiting for start
     error,           // child -> parent: setup failed, text says why
     child_pid,       // exec's intermediate -> parent: the process's pid (in err)
+    run_hooks,       // child -> parent: mounts done, run prestart/createRuntime now
+    hooks_done,      // parent -> child: they ran; the state JSON follows as one packet
 };
 
 struct SyncMessage {
