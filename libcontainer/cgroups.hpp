@@ -1,6 +1,9 @@
 #pragma once
 #include <sys/types.h>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "context.hpp"
 #include "spec.hpp"
@@ -9,7 +12,12 @@ namespace rrun {
 
 // The container's cgroup, as create sets it up and the state file remembers it.
 struct CgroupHandle {
-    std::string path;  // cgroup path below the hierarchy roots, e.g. "/rrun/ID"; empty: no cgroup
+    // Where the container's cgroup is, relative to each hierarchy's mount point;
+    // empty: no cgroup. Either one path for every hierarchy ("/rrun/ID"), or,
+    // when a relative cgroupsPath resolved differently per hierarchy (v1: under
+    // rrun's own cgroup in each), one "KEY:PATH" line per hierarchy where KEY
+    // is the controller list as /proc/self/cgroup names it ("" for cgroup2).
+    std::string path;
 };
 
 // Parent side, before clone: resolves linux.cgroupsPath (runc's semantics),
@@ -21,5 +29,39 @@ CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std
 void cgroup_enter(const CgroupHandle& cg, pid_t pid);
 // delete (and failed create): removes the cgroup, retrying while processes exit.
 void cgroup_remove(const CgroupHandle& cg);
+
+// pause/resume: freezes (waiting until every task is frozen) or thaws.
+void cgroup_freeze(const CgroupHandle& cg, bool frozen);
+// True when the cgroup is frozen (or freezing); false without a cgroup.
+bool cgroup_frozen(const CgroupHandle& cg);
+// Host pids of every process in the cgroup and the cgroups below it.
+std::vector<pid_t> cgroup_pids(const CgroupHandle& cg);
+// Signals every process of the cgroup: cgroup.kill for SIGKILL on v2, else
+// freeze, signal each pid, thaw (so forks cannot escape). False when the
+// cgroup does not exist (any more).
+bool cgroup_signal_all(const CgroupHandle& cg, int sig);
+// update: applies a linux.resources object (only the keys it has) to a live cgroup.
+void cgroup_update(const CgroupHandle& cg, const nlohmann::json& resources);
+// events --stats: the "data" of runc's stats event (cpu, memory, pids, blkio, hugetlb).
+nlohmann::json cgroup_stats(const CgroupHandle& cg);
+// How many times the kernel's OOM killer ran in the cgroup (memory.events /
+// memory.oom_control oom_kill); 0 without a memory controller.
+unsigned long long cgroup_oom_kills(const CgroupHandle& cg);
+
+// --- exposed for unit tests ---
+
+enum class CgroupMode { unified, hybrid, legacy };
+CgroupMode cgroup_mode();
+const char* cgroup_mode_name(CgroupMode m);
+
+// runc's CleanPath: lexical clean that never climbs above the start.
+std::string cgroup_clean_path(const std::string& path);
+// systemd's "slice:prefix:name" to the cgroup path it stands for
+// ("system.slice:docker:ID" -> "/system.slice/docker-ID.scope"); the slice
+// "a-b.slice" nests as /a.slice/a-b.slice. Throws naming linux.cgroupsPath.
+std::string systemd_cgroup_path(const std::string& cgroups_path, const std::string& id, bool rootless);
+// True when linux.resources asks for a limit (devices do not count: rootless
+// containers only get the devices they may open anyway).
+bool cgroup_resources_requested(const nlohmann::json& resources);
 
 }  // namespace rrun

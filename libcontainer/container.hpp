@@ -1,7 +1,12 @@
 #pragma once
 #include <sys/types.h>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "cgroups.hpp"
 #include "context.hpp"
 #include "init.hpp"
 #include "state.hpp"
@@ -38,5 +43,19 @@ struct ContainerSummary {
     Status status;
 };
 std::vector<ContainerSummary> list_containers(const RuntimeContext& ctx);
+
+// pause / resume: freeze and thaw the container's cgroup.
+void pause_container(const RuntimeContext& ctx, const std::string& id);
+void resume_container(const RuntimeContext& ctx, const std::string& id);
+// update: applies a linux.resources object (only its keys) to the live cgroup.
+void update_container(const RuntimeContext& ctx, const std::string& id, const nlohmann::json& resources);
+// ps: host pids of every process of the container (empty once it stopped).
+std::vector<pid_t> container_processes(const RuntimeContext& ctx, const std::string& id);
+// events: the container's cgroup while it is not stopped.
+struct ContainerCgroup {
+    ContainerState state;
+    CgroupHandle cgroup;
+};
+std::optional<ContainerCgroup> container_cgroup(const RuntimeContext& ctx, const std::string& id);
 
 }  // namespace rrun

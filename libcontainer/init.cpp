@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -52,7 +53,8 @@ int container_init(InitPlan& plan, int sync) {
         ::setresuid(0, 0, 0);
     }
     for (auto& j : plan.namespaces.joins)
-        if (::setns(j.fd.get(), j.nstype) < 0) return child_fail(errno, "join namespace %s", j.path.c_str());
+        if (j.nstype != CLONE_NEWPID && ::setns(j.fd.get(), j.nstype) < 0)
+            return child_fail(errno, "join namespace %s", j.path.c_str());
     if (plan.namespaces.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return child_fail(errno, "unshare cgroup namespace");
     if (::setsid() < 0) return child_fail(errno, "setsid");
     ::umask(0);
@@ -72,6 +74,8 @@ int container_init(InitPlan& plan, int sync) {
     if (set_names(plan) < 0) return -1;
     if (enter_rootfs(plan.rootfs) < 0) return -1;
     if (write_sysctls(plan) < 0) return -1;
+    if (plan.spec->linux && plan.spec->linux->personality && ::personality(*plan.spec->linux->personality) < 0)
+        return child_fail(errno, "linux.personality");
     bool setgroups_allowed = !plan.namespaces.new_user || setgroups_allowed_here();
     int fifo = plan.exec_fifo.get();
     int own[] = {sync, fifo};
@@ -98,6 +102,23 @@ int container_init(InitPlan& plan, int sync) {
     exec_process(plan.proc, ready, -1);
 }
 
+// Only sysctls that belong to a namespace the container has may be set (runc's rule).
+void check_sysctl_namespaced(const std::string& key, const Linux& linux) {
+    static constexpr const char* ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                               "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
+                                               "kernel.shm_rmid_forced"};
+    auto has = [&](NamespaceType t) { return linux.find_namespace(t) != nullptr; };
+    auto need = [&](NamespaceType t, const char* what) {
+        if (!has(t)) throw Error("linux.sysctl: \"" + key + "\" needs a " + what + " namespace");
+    };
+    for (auto* k : ipc_keys)
+        if (key == k) return need(NamespaceType::ipc, "ipc");
+    if (key.rfind("fs.mqueue.", 0) == 0) return need(NamespaceType::ipc, "ipc");
+    if (key.rfind("net.", 0) == 0) return need(NamespaceType::network, "network");
+    if (key == "kernel.hostname" || key == "kernel.domainname") return need(NamespaceType::uts, "uts");
+    throw Error("linux.sysctl: \"" + key + "\" is not namespaced and cannot be set for a container");
+}
+
 }  // namespace
 
 InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds) {
@@ -117,10 +138,16 @@ InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds) {
         throw Error("linux.uidMappings: mappings are given but no new user namespace is asked for");
     bool in_userns = plan.namespaces.new_user || !in_initial_user_namespace();
     plan.rootfs = plan_rootfs(spec, no_pivot, in_userns);
+    if (linux && linux->intel_rdt) {
+        if (!path_exists("/sys/fs/resctrl/schemata"))
+            throw Error("linux.intelRdt: resctrl is not available on this host (/sys/fs/resctrl is not mounted)");
+        throw Error("linux.intelRdt: Intel RDT is not supported yet");
+    }
     if (linux) {
         for (auto& [key, value] : linux->sysctl) {
             if (key.empty() || key.find("..") != std::string::npos || key.find('/') != std::string::npos)
                 throw Error("linux.sysctl: invalid key \"" + key + "\"");
+            check_sysctl_namespaced(key, *linux);
             std::string file = "/proc/sys/" + key;
             for (size_t i = 10; i < file.size(); i++)
                 if (file[i] == '.') file[i] = '/';
@@ -138,9 +165,19 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
     unique_fd parent_end(pair[0]), child_end(pair[1]);
+    // A pid namespace is joined through our own pid_for_children, put back after the clone.
+    unique_fd our_pidns;
+    for (auto& j : plan.namespaces.joins) {
+        if (j.nstype != CLONE_NEWPID) continue;
+        our_pidns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+        if (!our_pidns) throw_errno("open /proc/self/ns/pid");
+        if (::setns(j.fd.get(), CLONE_NEWPID) < 0) throw_errno("linux.namespaces: join pid namespace " + j.path);
+    }
     int pidfd = -1;
     pid_t pid = clone_process(plan.namespaces.clone_flags, &pidfd);
-    if (pid < 0) throw_errno("clone the container's init");
+    int clone_errno = errno;
+    if (our_pidns && pid != 0 && ::setns(our_pidns.get(), CLONE_NEWPID) < 0) throw_errno("return to our pid namespace");
+    if (pid < 0) throw_sys(clone_errno, "clone the container's init");
     if (pid == 0) {
         parent_end.reset();
         if (plan.state_lock_fd >= 0) ::close(plan.state_lock_fd);

@@ -59,8 +59,6 @@ NamespacePlan plan_namespaces(const Linux* linux) {
     for (auto& j : plan.joins) {
         if (j.nstype == CLONE_NEWUSER && plan.clone_flags)
             throw Error("linux.namespaces: joining a user namespace while creating others is not supported yet");
-        if (j.nstype == CLONE_NEWPID)
-            throw Error("linux.namespaces: joining a pid namespace by path is not supported yet");
     }
     return plan;
 }

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cctype>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -94,9 +95,38 @@ pid_t clone_process(unsigned long flags, int* pidfd) {
     return static_cast<pid_t>(pid);
 }
 
+cpu_set_t parse_cpu_list(const std::string& list, const std::string& where) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    size_t i = 0;
+    auto number = [&]() -> unsigned long {
+        size_t start = i;
+        while (i < list.size() && std::isdigit(static_cast<unsigned char>(list[i]))) i++;
+        if (start == i) throw Error(where + ": invalid cpu list \"" + list + "\"");
+        unsigned long n = std::stoul(list.substr(start, i - start));
+        if (n >= CPU_SETSIZE) throw Error(where + ": cpu " + std::to_string(n) + " out of range");
+        return n;
+    };
+    while (i < list.size()) {
+        unsigned long lo = number(), hi = lo;
+        if (i < list.size() && list[i] == '-') {
+            i++;
+            hi = number();
+        }
+        if (hi < lo) throw Error(where + ": invalid cpu range in \"" + list + "\"");
+        for (unsigned long c = lo; c <= hi; c++) CPU_SET(c, &set);
+        if (i < list.size() && list[i++] != ',') throw Error(where + ": invalid cpu list \"" + list + "\"");
+    }
+    return set;
+}
+
 ProcessPlan plan_process(const Process& p, const Spec& spec, int preserve_fds, bool pass_listen_fds) {
     ProcessPlan plan;
     plan.process = &p;
+    if (!p.exec_cpu_affinity_initial.empty())
+        plan.cpus_initial = parse_cpu_list(p.exec_cpu_affinity_initial, "process.execCPUAffinity.initial");
+    if (!p.exec_cpu_affinity_final.empty())
+        plan.cpus_final = parse_cpu_list(p.exec_cpu_affinity_final, "process.execCPUAffinity.final");
     plan.last_cap = last_capability();
     plan.capabilities = p.capabilities;
     if (plan.capabilities) limit_capabilities(*plan.capabilities, plan.last_cap);
@@ -132,8 +162,28 @@ bool setgroups_allowed_here() {
     return n <= 0 || strncmp(buf, "deny", 4) != 0;
 }
 
+int set_scheduling(const ProcessPlan& plan) {
+    const Process& proc = *plan.process;
+    if (plan.cpus_initial && ::sched_setaffinity(0, sizeof(cpu_set_t), &*plan.cpus_initial) < 0)
+        return child_fail(errno, "process.execCPUAffinity.initial");
+    if (auto& s = proc.scheduler) {
+        struct {
+            uint32_t size, policy;
+            uint64_t flags;
+            int32_t nice;
+            uint32_t priority;
+            uint64_t runtime, deadline, period;
+        } attr{48, s->policy, s->flags, s->nice, s->priority, s->runtime, s->deadline, s->period};
+        if (::syscall(SYS_sched_setattr, 0, &attr, 0) < 0) return child_fail(errno, "process.scheduler: sched_setattr");
+    }
+    if (proc.io_priority && ::syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, *proc.io_priority) < 0)
+        return child_fail(errno, "process.ioPriority: ioprio_set");
+    return 0;
+}
+
 int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, size_t own_count, ReadyProcess& out) {
     const Process& proc = *plan.process;
+    if (set_scheduling(plan) < 0) return -1;
     if (proc.terminal && setup_terminal(plan.console_socket.get(), proc) < 0) return -1;
     plan.console_socket.reset();
     // cwd is resolved inside the root with no magic links (CVE-2024-21626).
@@ -171,6 +221,8 @@ int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, siz
 void exec_process(ProcessPlan& plan, ReadyProcess& ready, int report_fd) {
     if (plan.seccomp && !ready.seccomp_loaded && seccomp::load(*plan.seccomp) < 0)
         child_fail(errno, "load the seccomp filter");
+    else if (plan.cpus_final && ::sched_setaffinity(0, sizeof(cpu_set_t), &*plan.cpus_final) < 0)
+        child_fail(errno, "process.execCPUAffinity.final");
     else
         ::execve(ready.exe, plan.argv.data(), plan.envp.data()), child_fail(errno, "exec %s", ready.exe);
     // With nobody listening on a sync socket any more, say it on stderr.

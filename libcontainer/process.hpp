@@ -1,4 +1,5 @@
 #pragma once
+#include <sched.h>
 #include <sys/types.h>
 #include <optional>
 #include <string>
@@ -22,7 +23,11 @@ struct ProcessPlan {
     int extra_fds = 0;  // fds 3.. that stay open across exec
     std::optional<seccomp::Filter> seccomp;
     unique_fd console_socket;  // where the pty master goes when process.terminal
+    std::optional<cpu_set_t> cpus_initial, cpus_final;  // execCPUAffinity
 };
+
+// "0-3,7" -> a cpu set; Error naming WHERE on anything else.
+cpu_set_t parse_cpu_list(const std::string& list, const std::string& where);
 
 // LISTEN_FDS (from our environment) and PRESERVE_FDS decide which fds pass.
 ProcessPlan plan_process(const Process& p, const Spec& spec, int preserve_fds, bool pass_listen_fds);

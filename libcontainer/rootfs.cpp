@@ -74,8 +74,41 @@ void parse_mount_options(const std::vector<std::string>& options, MountStep& ste
             }
         }
         if (known) continue;
-        if (opt == "tmpcopyup" || opt == "rro" || opt == "rrw" || opt == "idmap" || opt == "ridmap" ||
-            opt.rfind("rnosuid", 0) == 0 || opt.rfind("rnodev", 0) == 0 || opt.rfind("rnoexec", 0) == 0)
+        // Recursive variants (mount_setattr(2) on the whole tree), as runc and crun take them.
+        struct RecursiveAttr {
+            const char* name;
+            bool clear;
+            uint64_t attr;
+        };
+        static constexpr RecursiveAttr recursive[] = {
+            {"rro", false, MOUNT_ATTR_RDONLY},       {"rrw", true, MOUNT_ATTR_RDONLY},
+            {"rnosuid", false, MOUNT_ATTR_NOSUID},   {"rsuid", true, MOUNT_ATTR_NOSUID},
+            {"rnodev", false, MOUNT_ATTR_NODEV},     {"rdev", true, MOUNT_ATTR_NODEV},
+            {"rnoexec", false, MOUNT_ATTR_NOEXEC},   {"rexec", true, MOUNT_ATTR_NOEXEC},
+            {"rnodiratime", false, MOUNT_ATTR_NODIRATIME}, {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+            {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW}, {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+        };
+        for (auto& r : recursive) {
+            if (opt != r.name) continue;
+            (r.clear ? step.attr_clr : step.attr_set) |= r.attr;
+            (r.clear ? step.attr_set : step.attr_clr) &= ~r.attr;
+            known = true;
+        }
+        // The atime modes are one field: clearing it selects the new mode.
+        static constexpr std::pair<const char*, uint64_t> atime[] = {
+            {"rnoatime", MOUNT_ATTR_NOATIME}, {"rrelatime", MOUNT_ATTR_RELATIME}, {"rstrictatime", MOUNT_ATTR_STRICTATIME}};
+        for (auto& [name, mode] : atime) {
+            if (opt != name) continue;
+            step.attr_clr |= MOUNT_ATTR__ATIME;
+            step.attr_set = (step.attr_set & ~MOUNT_ATTR__ATIME) | mode;
+            known = true;
+        }
+        if (opt == "nosymfollow" || opt == "symfollow") {
+            if (opt == "nosymfollow") step.flags |= MS_NOSYMFOLLOW; else step.flags &= ~MS_NOSYMFOLLOW;
+            known = true;
+        }
+        if (known) continue;
+        if (opt == "tmpcopyup" || opt == "idmap" || opt == "ridmap")
             throw Error(where + ".options: \"" + opt + "\" is not supported yet");
         if (!step.data.empty()) step.data += ",";
         step.data += opt;
@@ -327,6 +360,16 @@ int do_mount(int rootfd, const RootfsPlan& plan, const MountStep& m) {
     }
     if (m.propagation && with_path_in_root(rootfd, dest, set_propagation, m.propagation) < 0)
         return child_fail(errno, "set propagation of %s", dest);
+    if (m.attr_set || m.attr_clr) {
+        int fd = open_in_root(rootfd, dest, false, true);
+        struct mount_attr attr{};
+        attr.attr_set = m.attr_set;
+        attr.attr_clr = m.attr_clr;
+        int rc = fd < 0 ? -1 : ::mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr);
+        int err = errno;
+        if (fd >= 0) ::close(fd);
+        if (rc < 0) return child_fail(err, "set recursive mount attributes of %s", dest);
+    }
     return 0;
 }
 
@@ -442,6 +485,7 @@ int open_in_root(int rootfd, const char* path, bool create, bool dir) {
     int parent = openat2_in_root(rootfd, "/", O_PATH);
     if (parent < 0) return -1;
     char* p = buf;
+    int symlinks = 0;
     while (*p == '/') p++;
     while (*p) {
         char* slash = strchr(p, '/');
@@ -456,6 +500,31 @@ int open_in_root(int rootfd, const char* path, bool create, bool dir) {
                 ::mkdirat(parent, p, 0755);
             }
             next = openat2_in_root(rootfd, buf, O_PATH);
+        }
+        // A dangling symlink: create its target, resolved inside the root
+        // (an absolute target is relative to the root, never the host's /).
+        char target[PATH_MAX];
+        ssize_t tlen;
+        if (next < 0 && errno == ENOENT && ++symlinks <= 40 &&
+            (tlen = ::readlinkat(parent, p, target, sizeof target - 1)) > 0) {
+            target[tlen] = 0;
+            char rest[PATH_MAX];
+            snprintf(rest, sizeof rest, "%s", slash ? slash + 1 : "");
+            *p = 0;  // buf is now the directory holding the link
+            char joined[PATH_MAX];
+            int n = target[0] == '/' ? snprintf(joined, sizeof joined, "%s/%s", target, rest)
+                                     : snprintf(joined, sizeof joined, "%s/%s/%s", buf, target, rest);
+            if (n >= static_cast<int>(sizeof joined)) {
+                ::close(parent);
+                errno = ENAMETOOLONG;
+                return -1;
+            }
+            memcpy(buf, joined, static_cast<size_t>(n) + 1);
+            ::close(parent);
+            if ((parent = openat2_in_root(rootfd, "/", O_PATH)) < 0) return -1;
+            p = buf;
+            while (*p == '/') p++;
+            continue;
         }
         int err = errno;
         ::close(parent);

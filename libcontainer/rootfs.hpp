@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct MountStep {
     unsigned long flags = 0;        // MS_* given at mount time (binds: at remount)
     unsigned long propagation = 0;  // MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (| MS_REC)
     bool recursive = false;         // rbind
+    uint64_t attr_set = 0, attr_clr = 0;  // MOUNT_ATTR_* for the whole tree (rro, rnosuid, ...)
     bool source_is_dir = true;      // what to create at the destination
 };
 

@@ -105,6 +105,17 @@ Linux linux_from_json(const json& l) {
     out.masked_paths = strings(l, "maskedPaths");
     out.readonly_paths = strings(l, "readonlyPaths");
     out.mount_label = str(l, "mountLabel");
+    if (auto it = l.find("personality"); it != l.end() && !it->is_null()) {
+        std::string domain = str(*it, "domain");
+        if (domain == "LINUX")
+            out.personality = 0x0000;  // PER_LINUX
+        else if (domain == "LINUX32")
+            out.personality = 0x0008;  // PER_LINUX32
+        else
+            throw Error("linux.personality.domain: must be LINUX or LINUX32, not \"" + domain + "\"");
+        if (!strings(*it, "flags").empty()) throw Error("linux.personality.flags: no flags are supported");
+    }
+    out.intel_rdt = l.contains("intelRdt") && !l["intelRdt"].is_null();
     return out;
 }
 
@@ -210,6 +221,45 @@ Process process_from_json(const json& p, const std::string& where) {
     if (p.contains("oomScoreAdj") && !p["oomScoreAdj"].is_null()) out.oom_score_adj = p["oomScoreAdj"].get<int>();
     out.apparmor_profile = str(p, "apparmorProfile");
     out.selinux_label = str(p, "selinuxLabel");
+    if (auto it = p.find("scheduler"); it != p.end() && !it->is_null()) {
+        static constexpr std::pair<const char*, uint32_t> policies[] = {
+            {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2}, {"SCHED_BATCH", 3},
+            {"SCHED_ISO", 4},   {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6}};
+        static constexpr std::pair<const char*, uint64_t> flag_bits[] = {
+            {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02}, {"SCHED_FLAG_DL_OVERRUN", 0x04},
+            {"SCHED_FLAG_KEEP_POLICY", 0x08},   {"SCHED_FLAG_KEEP_PARAMS", 0x10}, {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+            {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40}};
+        Scheduler s;
+        std::string policy = str(*it, "policy");
+        bool known = false;
+        for (auto& [n, v] : policies)
+            if (policy == n) s.policy = v, known = true;
+        if (!known) throw Error(where + ".scheduler.policy: unknown policy \"" + policy + "\"");
+        s.nice = it->value("nice", 0);
+        s.priority = it->value("priority", 0u);
+        for (auto& f : strings(*it, "flags")) {
+            bool ok = false;
+            for (auto& [n, v] : flag_bits)
+                if (f == n) s.flags |= v, ok = true;
+            if (!ok) throw Error(where + ".scheduler.flags: unknown flag \"" + f + "\"");
+        }
+        s.runtime = it->value("runtime", uint64_t(0));
+        s.deadline = it->value("deadline", uint64_t(0));
+        s.period = it->value("period", uint64_t(0));
+        out.scheduler = s;
+    }
+    if (auto it = p.find("ioPriority"); it != p.end() && !it->is_null()) {
+        std::string cls = str(*it, "class");
+        int c = cls == "IOPRIO_CLASS_RT" ? 1 : cls == "IOPRIO_CLASS_BE" ? 2 : cls == "IOPRIO_CLASS_IDLE" ? 3 : 0;
+        if (!c) throw Error(where + ".ioPriority.class: unknown class \"" + cls + "\"");
+        int prio = it->value("priority", 0);
+        if (prio < 0 || prio > 7) throw Error(where + ".ioPriority.priority: must be 0-7");
+        out.io_priority = c << 13 | prio;
+    }
+    if (auto it = p.find("execCPUAffinity"); it != p.end() && !it->is_null()) {
+        out.exec_cpu_affinity_initial = str(*it, "initial");
+        out.exec_cpu_affinity_final = str(*it, "final");
+    }
     return out;
 }
 

@@ -47,6 +47,14 @@ struct CapabilitySets {
     uint64_t bounding = 0, effective = 0, inheritable = 0, permitted = 0, ambient = 0;
 };
 
+// process.scheduler, for sched_setattr(2).
+struct Scheduler {
+    uint32_t policy = 0;
+    int32_t nice = 0;
+    uint32_t priority = 0;
+    uint64_t flags = 0, runtime = 0, deadline = 0, period = 0;
+};
+
 struct Process {
     bool terminal = false;
     unsigned console_height = 0, console_width = 0;
@@ -60,6 +68,9 @@ struct Process {
     std::optional<int> oom_score_adj;
     std::string apparmor_profile;
     std::string selinux_label;
+    std::optional<Scheduler> scheduler;
+    std::optional<int> io_priority;  // ioprio_set(2) value: class << 13 | priority
+    std::string exec_cpu_affinity_initial, exec_cpu_affinity_final;  // cpu lists "0-3,7"
 };
 
 enum class NamespaceType { pid, network, mount, ipc, uts, user, cgroup, time };
@@ -99,6 +110,8 @@ struct Linux {
     std::vector<std::string> masked_paths;
     std::vector<std::string> readonly_paths;
     std::string mount_label;
+    std::optional<unsigned long> personality;  // personality(2) persona
+    bool intel_rdt = false;                    // linux.intelRdt is present
 
     const Namespace* find_namespace(NamespaceType t) const;
 };

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "seccomp.hpp"
 #include "version.hpp"
 
 namespace rrun::cli {
@@ -34,8 +35,9 @@ int cmd_features(const RuntimeContext&, const Args&) {
           "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"})
         caps.push_back(c);
     linux_features["capabilities"] = caps;
-    linux_features["cgroup"] = {{"v1", false}, {"v2", false}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}};
-    linux_features["seccomp"] = {{"enabled", false}};
+    // cgroupfs on v1, hybrid and v2 (rdma via rdma.max); no systemd D-Bus driver.
+    linux_features["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", true}};
+    linux_features["seccomp"] = seccomp::features();
     linux_features["apparmor"] = {{"enabled", true}};
     linux_features["selinux"] = {{"enabled", true}};
     linux_features["intelRdt"] = {{"enabled", false}};
