@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <optional>
 
@@ -86,6 +87,21 @@ void wait_for_exit(const ContainerState& st, int timeout_ms) {
     do rc = ::poll(&p, 1, timeout_ms);
     while (rc < 0 && errno == EINTR);
     if (rc == 0) throw Error("container " + st.id + ": init " + std::to_string(st.pid) + " did not exit after SIGKILL");
+}
+
+// poststart hooks run once the user program runs: wait until the init is no
+// longer rrun (its /proc/PID/exe changes at execve) or has exited.
+void wait_for_program(const ContainerState& st) {
+    char self[PATH_MAX] = {}, init[PATH_MAX] = {};
+    if (::readlink("/proc/self/exe", self, sizeof self - 1) < 0) return;
+    std::string exe = "/proc/" + std::to_string(st.pid) + "/exe";
+    for (int i = 0; i < 10000 && process_alive(st.pid, st.pid_start_time); i++) {
+        ssize_t n = ::readlink(exe.c_str(), init, sizeof init - 1);
+        if (n < 0) return;
+        init[n] = 0;
+        if (std::strcmp(init, self) != 0) return;
+        ::usleep(1000);
+    }
 }
 
 void kill_all(const ContainerState& st, int sig) {
@@ -200,13 +216,13 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     if (::write(fifo.get(), "0", 1) != 1) throw_errno("start container " + id);
     ::unlinkat(dir.fd(), "exec.fifo", 0);
     if (!st.poststart_hooks.empty()) {
+        wait_for_program(st);
         try {
             run_hooks(hooks_from_json(nlohmann::json::parse(st.poststart_hooks)), "poststart",
                       oci_state_json(st, Status::running));
         } catch (const Error& e) {
-            // As runc: a failed poststart hook takes the container down.
-            kill_all(st, SIGKILL);
-            throw;
+            // config.md: a failing poststart hook is a warning; the lifecycle goes on.
+            log_warning(e.what());
         }
     }
 }

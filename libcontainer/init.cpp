@@ -73,7 +73,7 @@ int container_init(InitPlan& plan, int sync) {
     }
     if (set_names(plan) < 0) return -1;
     if (enter_rootfs(plan.rootfs) < 0) return -1;
-    if (write_sysctls(plan) < 0) return -1;
+    if (write_sysctls(plan) < 0 || apply_readonly_paths(plan.rootfs) < 0) return -1;
     if (plan.spec->linux && plan.spec->linux->personality && ::personality(*plan.spec->linux->personality) < 0)
         return child_fail(errno, "linux.personality");
     bool setgroups_allowed = !plan.namespaces.new_user || setgroups_allowed_here();

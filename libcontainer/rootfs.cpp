@@ -402,9 +402,16 @@ int create_device(int rootfd, const RootfsPlan& plan, const char* path, char typ
     int dirfd = open_in_root(rootfd, dir, true, true);
     if (dirfd < 0) return child_fail(errno, "create directory %s", dir);
     mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+    struct stat existing;
+    if (::fstatat(dirfd, name, &existing, AT_SYMLINK_NOFOLLOW) == 0) {
+        // The spec: an existing file that is not this very device is an error.
+        bool same = (existing.st_mode & S_IFMT) == kind && (kind == S_IFIFO || existing.st_rdev == makedev(major, minor));
+        ::close(dirfd);
+        if (!same) return child_fail(0, "linux.devices: %s exists and is not that device", path);
+        return 0;
+    }
     int rc = -1;
     if (!plan.in_user_namespace) {
-        ::unlinkat(dirfd, name, 0);
         rc = ::mknodat(dirfd, name, kind | (mode & 07777), makedev(major, minor));
         if (rc == 0 && ::fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
             int err = errno;
@@ -562,6 +569,15 @@ int prepare_rootfs(const RootfsPlan& plan) {
                            d.gid.value_or(0));
     }
     for (size_t i = 0; rc == 0 && i < plan.masked_paths.size(); i++) rc = mask_path(rootfd, plan.masked_paths[i].c_str());
+    ::close(rootfd);
+    return rc;
+}
+
+int apply_readonly_paths(const RootfsPlan& plan) {
+    if (plan.readonly_paths.empty()) return 0;
+    int rootfd = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) return child_fail(errno, "open /");
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < plan.readonly_paths.size(); i++)
         rc = readonly_path(rootfd, plan.readonly_paths[i].c_str());
     ::close(rootfd);

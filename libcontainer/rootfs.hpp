@@ -58,6 +58,7 @@ unsigned long propagation_from_name(const std::string& name);
 // with child_fail() set.
 int prepare_rootfs(const RootfsPlan& plan);        // mounts, devices, masked/readonly paths
 int enter_rootfs(const RootfsPlan& plan);          // pivot_root (or move+chroot), readonly root
+int apply_readonly_paths(const RootfsPlan& plan);  // after pivot_root and linux.sysctl
 // Opens PATH in the tree at ROOTFD as if ROOTFD were "/" (no symlink leaves it);
 // with CREATE, missing components are made (the last one a file unless DIR).
 int open_in_root(int rootfd, const char* path, bool create, bool dir);

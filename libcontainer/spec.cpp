@@ -2,6 +2,7 @@
 
 #include <sys/capability.h>
 #include <sys/resource.h>
+#include <cctype>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -117,6 +118,21 @@ Linux linux_from_json(const json& l) {
     }
     out.intel_rdt = l.contains("intelRdt") && !l["intelRdt"].is_null();
     return out;
+}
+
+// MAJOR.MINOR.PATCH with an optional -prerelease and +build, as SemVer 2.0.
+bool is_semver(const std::string& v) {
+    size_t i = 0;
+    for (int part = 0; part < 3; part++) {
+        size_t start = i;
+        while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) i++;
+        if (i == start || (v[start] == '0' && i - start > 1)) return false;
+        if (part < 2 && (i >= v.size() || v[i++] != '.')) return false;
+    }
+    if (i < v.size() && v[i] != '-' && v[i] != '+') return false;
+    for (size_t j = i; j < v.size(); j++)
+        if (!std::isalnum(static_cast<unsigned char>(v[j])) && v[j] != '-' && v[j] != '+' && v[j] != '.') return false;
+    return true;
 }
 
 }  // namespace
@@ -294,6 +310,8 @@ Spec spec_from_json(const json& doc, const std::string& bundle) {
     }
     if (auto it = doc.find("annotations"); it != doc.end() && !it->is_null())
         s.annotations = it->get<std::map<std::string, std::string>>();
+    if (s.annotations.count("")) throw Error("annotations: keys must not be empty");
+    if (!is_semver(s.oci_version)) throw Error("ociVersion: \"" + s.oci_version + "\" is not a SemVer 2.0 version");
     if (auto it = doc.find("linux"); it != doc.end() && !it->is_null()) s.linux = linux_from_json(*it);
     return s;
 }

@@ -15,8 +15,7 @@ int cmd_features(const RuntimeContext&, const Args&) {
     ordered f;
     f["ociVersionMin"] = "1.0.0";
     f["ociVersionMax"] = RRUN_OCI_VERSION;
-    // Hooks are parsed but not run yet (exec/hooks issue): none are listed.
-    f["hooks"] = ordered::array();
+    f["hooks"] = {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"};
     f["mountOptions"] = {"async",   "atime",     "bind",      "defaults",    "dev",         "diratime",   "dirsync",
                          "exec",    "lazytime",  "mand",      "noatime",     "nodev",       "nodiratime", "noexec",
                          "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",   "private",    "rbind",

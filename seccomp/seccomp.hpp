@@ -11,11 +11,18 @@ namespace rrun::seccomp {
 // "2.5.4": the libseccomp rrun runs with (for --version and features).
 std::string library_version();
 
+// The runtime-spec version the seccomp listener's "container process state"
+// complies with (keep in step with RRUN_OCI_VERSION; a unit test checks it).
+inline constexpr const char* kStateOciVersion = "1.2.0";
+
 // linux.seccomp compiled by the parent into a BPF program, so the child only
 // makes one seccomp(2) call and allocates nothing.
 struct Filter {
     std::vector<struct sock_filter> program;
-    unsigned int flags = 0;  // SECCOMP_FILTER_FLAG_* from linux.seccomp.flags
+    // SECCOMP_FILTER_FLAG_* for seccomp(2), from linux.seccomp.flags and
+    // already fitted to the kernel (TSYNC_ESRCH added next to TSYNC when
+    // notify); load() adds NEW_LISTENER itself when notify.
+    unsigned int flags = 0;
     bool notify = false;     // has SCMP_ACT_NOTIFY rules: load() returns a listener fd
     std::string listener_path;
     std::string listener_metadata;
@@ -32,5 +39,8 @@ int load(const Filter& f);
 // Parent side: sends NOTIFY_FD with the runtime-spec "container process state"
 // (ociVersion, fds ["seccompFd"], pid, metadata, state) to f.listener_path.
 void send_to_listener(const Filter& f, int notify_fd, pid_t pid, const std::string& container_state_json);
+
+// The features.md "linux.seccomp" object: what this libseccomp and kernel support.
+nlohmann::ordered_json features();
 
 }  // namespace rrun::seccomp

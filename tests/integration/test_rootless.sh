@@ -13,7 +13,8 @@ as_user "\$RRUN spec --rootless --bundle $B"
 set_config "$B" "c['process']['terminal'] = False"
 set_args "$B" sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map; grep CapEff /proc/self/status; hostname; readlink /proc/self/ns/user'
 
-out=$(as_user "\$RRUN run -b $B u1" 2>&1); rc=$?
+# stderr apart: without a delegated cgroup rrun warns there.
+out=$(as_user "\$RRUN run -b $B u1" 2>"$WORK/err"); rc=$?
 check_eq "rootless run exits 0" 0 $rc
 check_contains "the program is root inside" $'0\n' "$out"
 check_contains "uid 0 maps to the user's uid" "0 $ROOTLESS_UID 1" "$(echo "$out" | sed -n 2p | xargs)"
@@ -29,7 +30,7 @@ set_config "$B" "c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': $ROOT
 set_config "$B" "c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': $(id -g "$ROOTLESS_USER"), 'size': 1}, {'containerID': 1, 'hostID': $subg_start, 'size': 1000}]"
 set_config "$B" "c['process']['user'] = {'uid': 5, 'gid': 6, 'additionalGids': [7]}"
 set_args "$B" sh -c 'id; cat /proc/self/uid_map'
-out=$(as_user "\$RRUN run -b $B u2" 2>&1); rc=$?
+out=$(as_user "\$RRUN run -b $B u2" 2>"$WORK/err"); rc=$?
 check_eq "multi-range rootless run exits 0" 0 $rc
 check_contains "the second range is mapped" "1 $sub_start 1000" "$(echo "$out" | sed -n 3p | xargs)"
 check_contains "process.user uid/gid/additionalGids apply" "uid=5 gid=6 groups=7" "$out"
