@@ -41,14 +41,5 @@ e2e_defer "${PODMAN_Q} rm -af -t 0"
 
 e2e_busybox_tar "$WORK/busybox.tar"
 p import -q "$WORK/busybox.tar" "$IMG" >/dev/null 2>&1 || { not_ok "podman import"; e2e_finish; exit; }
-echo "== runtime $RUNTIME"
-for args in "--sysctl net.ipv4.ip_unprivileged_port_start=0|cat /proc/sys/net/ipv4/ip_unprivileged_port_start" \
-  "--privileged|grep -E 'CapEff|Seccomp:' /proc/self/status; ls /dev | wc -l" \
-  "--pid host|ps | wc -l" "--tmpfs /scratch:size=1m|df /scratch | tail -1; touch /scratch/x && echo w" \
-  "--security-opt no-new-privileges|grep NoNewPrivs /proc/self/status" "--hostname myhost --ipc host|hostname" \
-  "--device /dev/fuse|ls -l /dev/fuse" "--shm-size 8m|df /dev/shm | tail -1" "--init|ps" "--ulimit nofile=512:512|ulimit -n" \
-  "--cgroupns private|cat /proc/self/cgroup | head -2" ; do
-  a=${args%%|*}; c=${args#*|}
-  echo "-- $a"; prun $a "$IMG" sh -c "$c" | head -5
-done
+prun --privileged "$IMG" sh -c 'ls -A /dev | sort'
 e2e_finish

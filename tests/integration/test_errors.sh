@@ -97,6 +97,13 @@ check_contains "create of an existing id says so" 'already exists' "$out"
 check_eq "the first container is untouched" created "$(status_of dup)"
 r delete dup
 
+# Concurrent creates of one id: exactly one wins, the rest fail cleanly.
+for i in 1 2 3 4 5 6; do (r create -b "$B" race >/dev/null 2>&1; echo $? >"$WORK/race.$i") & done
+wait
+check_eq "exactly one of six concurrent creates of one id succeeds" 1 "$(grep -l '^0$' "$WORK"/race.* | wc -l)"
+check_eq "and the container it made is intact" created "$(status_of race)"
+r delete race
+
 check_eq "no container processes left" "$procs_before" "$(pgrep -c -f "$WORK" || true)"
 check_eq "no state left at the end" "" "$(ls "$STATE_ROOT")"
 finish

@@ -63,6 +63,13 @@ check_eq "exec --user abc fails" 1 $rc
 check_contains "exec --user abc says why" "--user" "$out"
 out=$(r exec --cap CAP_BOGUS e1 id 2>&1); rc=$?
 check_contains "exec --cap CAP_BOGUS says why" "unknown capability CAP_BOGUS" "$out"
+# A paused container: exec is refused unless --ignore-paused.
+r pause e1
+out=$(r exec e1 true 2>&1); rc=$?
+check_eq "exec into a paused container fails" 1 $rc
+check_contains "and says it is paused" "paused" "$out"
+r resume e1
+
 r kill e1 KILL
 wait_for status_is e1 stopped
 out=$(r exec e1 true 2>&1); rc=$?
