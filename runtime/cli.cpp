@@ -81,13 +81,18 @@ const std::string& container_id(const Args& a) {
     return a.positional[0];
 }
 
-int parse_count(const std::string& flag, const std::string& value) {
+uint64_t parse_number(const std::string& flag, const std::string& value, uint64_t max) {
     char* end = nullptr;
     errno = 0;
-    long n = std::strtol(value.c_str(), &end, 10);
-    if (value.empty() || *end || errno || n < 0 || n > 65536)
-        throw UsageError("invalid value \"" + value + "\" for --" + flag + ": must be a number from 0 to 65536");
-    return static_cast<int>(n);
+    unsigned long long n = std::strtoull(value.c_str(), &end, 10);
+    if (value.empty() || value[0] == '-' || *end || errno || n > max)
+        throw UsageError("invalid value \"" + value + "\" for --" + flag + ": must be a number from 0 to " +
+                         std::to_string(max));
+    return n;
+}
+
+int parse_count(const std::string& flag, const std::string& value) {
+    return static_cast<int>(parse_number(flag, value, 65536));
 }
 
 const std::vector<Flag> create_flags = {

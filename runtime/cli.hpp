@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -53,7 +54,9 @@ std::string global_help();
 
 // Reads the id positional and checks it; usage error when absent.
 const std::string& container_id(const Args& a);
-int parse_count(const std::string& flag, const std::string& value);
+// A decimal number from 0 to MAX (no sign, no hex); UsageError naming the flag otherwise.
+uint64_t parse_number(const std::string& flag, const std::string& value, uint64_t max);
+int parse_count(const std::string& flag, const std::string& value);  // 0..65536
 
 // Command entry points, one file each.
 int cmd_create(const RuntimeContext&, const Args&);

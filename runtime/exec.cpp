@@ -13,12 +13,7 @@ namespace rrun::cli {
 
 namespace {
 uint32_t parse_id(const std::string& flag, const std::string& v) {
-    char* end = nullptr;
-    errno = 0;
-    unsigned long n = std::strtoul(v.c_str(), &end, 10);
-    if (v.empty() || *end || errno || n > 0xffffffffUL || v[0] == '-')
-        throw UsageError("invalid value \"" + v + "\" for --" + flag + ": must be a number");
-    return static_cast<uint32_t>(n);
+    return static_cast<uint32_t>(parse_number(flag, v, 0xffffffffULL));
 }
 }  // namespace
 

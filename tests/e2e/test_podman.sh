@@ -154,6 +154,18 @@ out=$(prun --read-only "$IMG" sh -c 'touch /x 2>&1; touch /tmp/x && echo tmp-wri
 check_contains "--read-only: / is read-only" "Read-only file system" "$out"
 check_contains "--read-only: /tmp is a writable tmpfs" "tmp-writable" "$out"
 
+out=$(prun --tmpfs /scratch:size=1m "$IMG" sh -c 'df -k /scratch | awk "NR==2 {print \$1, \$2}"; touch /scratch/x && echo scratch-writable')
+check_eq "--tmpfs (podman adds tmpcopyup)" "$(printf 'tmpfs 1024\nscratch-writable')" "$out"
+out=$(prun --sysctl net.ipv4.ip_unprivileged_port_start=0 "$IMG" cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+check_eq "--sysctl (written although /proc/sys is a readonly path)" "0" "$out"
+out=$(prun --privileged "$IMG" sh -c 'grep -E "CapEff|Seccomp:" /proc/self/status; test -c /dev/fuse -o -c /dev/loop-control && echo host-devices')
+host_bnd=$(awk '/^CapBnd/ {print $2}' /proc/self/status)
+check_eq "--privileged: all (host) caps, no seccomp, host devices" "$(printf 'CapEff:\t%s\nSeccomp:\t0\nhost-devices' "$host_bnd")" "$out"
+out=$(prun --security-opt no-new-privileges --hostname e2e-host "$IMG" sh -c 'grep NoNewPrivs /proc/self/status; hostname')
+check_eq "--security-opt no-new-privileges, --hostname" "$(printf 'NoNewPrivs:\t1\ne2e-host')" "$out"
+out=$(prun --init "$IMG" sh -c 'cat /proc/1/cmdline | tr "\0" " "')
+check_contains "--init: podman's init is pid 1" "/run/podman-init" "$out"
+
 echo from-host >"$P_ROOT/vol/in"
 out=$(prun -v "$P_ROOT/vol:/data" "$IMG" sh -c 'cat /data/in; echo from-container >/data/out')
 check_eq "-v: host file seen in the container" "from-host" "$out"
