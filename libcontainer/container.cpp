@@ -166,6 +166,7 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     if (!plan.exec_fifo) throw_errno("open " + fifo);
 
     plan.cgroup = cgroup_setup(ctx, spec, opts.id);
+    point_cgroup_mounts_at(plan.rootfs, plan.cgroup.path);
     plan.state_lock_fd = dir.fd();
     auto hook_state = [&](pid_t pid) {
         ContainerState s;

@@ -138,6 +138,7 @@ InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds) {
         throw Error("linux.uidMappings: mappings are given but no new user namespace is asked for");
     bool in_userns = plan.namespaces.new_user || !in_initial_user_namespace();
     plan.rootfs = plan_rootfs(spec, no_pivot, in_userns);
+    plan.rootfs.new_cgroup_ns = plan.namespaces.new_cgroup || (linux && linux->find_namespace(NamespaceType::cgroup));
     if (linux && linux->intel_rdt) {
         if (!path_exists("/sys/fs/resctrl/schemata"))
             throw Error("linux.intelRdt: resctrl is not available on this host (/sys/fs/resctrl is not mounted)");

@@ -9,6 +9,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <cerrno>
 #include <climits>
@@ -108,7 +109,11 @@ void parse_mount_options(const std::vector<std::string>& options, MountStep& ste
             known = true;
         }
         if (known) continue;
-        if (opt == "tmpcopyup" || opt == "idmap" || opt == "ridmap")
+        if (opt == "tmpcopyup") {
+            step.copy_up = true;
+            continue;
+        }
+        if (opt == "idmap" || opt == "ridmap")
             throw Error(where + ".options: \"" + opt + "\" is not supported yet");
         if (!step.data.empty()) step.data += ",";
         step.data += opt;
@@ -183,12 +188,34 @@ std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
 
 }  // namespace
 
+void point_cgroup_mounts_at(RootfsPlan& plan, const std::string& handle) {
+    if (handle.empty()) return;
+    for (auto& h : plan.cgroup_hierarchies) {
+        std::string key = h.fstype == "cgroup2" ? "" : h.options, path;
+        if (handle[0] == '/') {
+            path = handle;
+        } else {
+            // "KEY:PATH" lines, one per hierarchy (see CgroupHandle).
+            for (size_t i = 0; i < handle.size();) {
+                size_t eol = handle.find('\n', i);
+                if (eol == std::string::npos) eol = handle.size();
+                std::string line = handle.substr(i, eol - i);
+                i = eol + 1;
+                auto colon = line.find(':');
+                if (colon != std::string::npos && line.substr(0, colon) == key) path = line.substr(colon + 1);
+            }
+        }
+        if (!path.empty()) h.host_path = join_path("/sys/fs/cgroup/" + h.name, path);
+    }
+}
+
 RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace) {
     RootfsPlan plan;
     plan.rootfs = spec.root_path;
     plan.readonly = spec.root_readonly;
     plan.no_pivot = no_pivot;
     plan.in_user_namespace = in_user_namespace;
+    plan.has_kcore = path_exists("/proc/kcore");
     struct stat st;
     if (::stat(plan.rootfs.c_str(), &st) < 0) throw_errno("root.path " + plan.rootfs);
     if (!S_ISDIR(st.st_mode)) throw Error("root.path " + plan.rootfs + ": not a directory");
@@ -324,6 +351,12 @@ int mount_cgroup(int rootfd, const RootfsPlan& plan, const MountStep& m) {
     char sub[PATH_MAX];
     for (auto& h : plan.cgroup_hierarchies) {
         snprintf(sub, sizeof sub, "%s/%s", m.destination.c_str(), h.name.c_str());
+        if (!plan.new_cgroup_ns) {
+            // As runc: each controller shows the container's own cgroup; no hybrid v2 tree.
+            if (h.fstype == "cgroup2") continue;
+            if (mount_bind(rootfd, h.host_path.c_str(), sub, true, true, flags) < 0) return -1;
+            continue;
+        }
         if (mount_in_root(rootfd, sub, true, "cgroup", h.fstype.c_str(), flags, h.options.c_str()) == 0) continue;
         // Not allowed outside the initial user namespace: show our own cgroup from the host.
         if (mount_bind(rootfd, h.host_path.c_str(), sub, true, true, flags) < 0) return -1;
@@ -338,6 +371,84 @@ int mount_cgroup(int rootfd, const RootfsPlan& plan, const MountStep& m) {
     return 0;
 }
 
+// tmpcopyup (podman's read-only containers and --tmpfs): copies directories,
+// regular files and symlinks with their modes and owners.
+int copy_tree(int src, int dst) {
+    int dup_fd = ::dup(src);
+    DIR* dir = dup_fd < 0 ? nullptr : ::fdopendir(dup_fd);
+    if (!dir) return child_fail(errno, "tmpcopyup: read directory");
+    int rc = 0;
+    while (auto* de = ::readdir(dir)) {
+        const char* name = de->d_name;
+        if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
+        struct stat st;
+        if (::fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            ::mkdirat(dst, name, st.st_mode & 07777);
+            int s = ::openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int d = ::openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (s >= 0 && d >= 0) rc = copy_tree(s, d);
+            if (s >= 0) ::close(s);
+            if (d >= 0) ::close(d);
+        } else if (S_ISREG(st.st_mode)) {
+            int s = ::openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            int d = ::openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
+            char buf[65536];
+            ssize_t n = 0;
+            while (s >= 0 && d >= 0 && (n = ::read(s, buf, sizeof buf)) > 0)
+                if (::write(d, buf, static_cast<size_t>(n)) != n) break;
+            if (s < 0 || d < 0 || n < 0) rc = child_fail(errno, "tmpcopyup: copy %s", name);
+            if (s >= 0) ::close(s);
+            if (d >= 0) ::close(d);
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t n = ::readlinkat(src, name, target, sizeof target - 1);
+            if (n > 0) {
+                target[n] = 0;
+                ::symlinkat(target, dst, name);
+            }
+        } else {
+            continue;
+        }
+        ::fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+        if (rc < 0) break;
+    }
+    ::closedir(dir);
+    return rc;
+}
+
+int mount_tmpfs_copy_up(int rootfd, const MountStep& m) {
+    const char* dest = m.destination.c_str();
+    int under = open_in_root(rootfd, dest, true, true);
+    int old_dir = under < 0 ? -1 : ::openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (under >= 0) ::close(under);
+    if (old_dir < 0) return child_fail(errno, "tmpcopyup: open %s", dest);
+    struct stat st;
+    ::fstat(old_dir, &st);
+    int rc = mount_in_root(rootfd, dest, true, m.source.c_str(), m.type.c_str(), m.flags & ~MS_RDONLY, m.data.c_str());
+    if (rc < 0) {
+        ::close(old_dir);
+        return child_fail(errno, "mount %s on %s", m.type.c_str(), dest);
+    }
+    int top = open_in_root(rootfd, dest, false, true);
+    int new_dir = top < 0 ? -1 : ::openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (top >= 0) ::close(top);
+    rc = new_dir < 0 ? child_fail(errno, "tmpcopyup: open %s", dest) : copy_tree(old_dir, new_dir);
+    if (new_dir >= 0) {
+        ::fchmod(new_dir, st.st_mode & 07777);
+        ::fchown(new_dir, st.st_uid, st.st_gid);
+        ::close(new_dir);
+    }
+    ::close(old_dir);
+    // Read-only only once the copy is in.
+    if (rc == 0 && (m.flags & MS_RDONLY) &&
+        with_path_in_root(rootfd, dest,
+                          [](const char* t, unsigned long f) { return ::mount(nullptr, t, nullptr, MS_REMOUNT | f, nullptr); },
+                          m.flags) < 0)
+        return child_fail(errno, "remount %s read-only", dest);
+    return rc;
+}
+
 int do_mount(int rootfd, const RootfsPlan& plan, const MountStep& m) {
     const char* dest = m.destination.c_str();
     switch (m.kind) {
@@ -348,6 +459,10 @@ int do_mount(int rootfd, const RootfsPlan& plan, const MountStep& m) {
             if (mount_cgroup(rootfd, plan, m) < 0) return -1;
             break;
         case MountKind::regular:
+            if (m.copy_up) {
+                if (mount_tmpfs_copy_up(rootfd, m) < 0) return -1;
+                break;
+            }
             if (mount_in_root(rootfd, dest, true, m.source.c_str(), m.type.c_str(), m.flags, m.data.c_str()) == 0)
                 break;
             // sysfs needs a network namespace of our own; rootless without one, bind the host's read-only.
@@ -404,10 +519,12 @@ int create_device(int rootfd, const RootfsPlan& plan, const char* path, char typ
     mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
     struct stat existing;
     if (::fstatat(dirfd, name, &existing, AT_SYMLINK_NOFOLLOW) == 0) {
-        // The spec: an existing file that is not this very device is an error.
-        bool same = (existing.st_mode & S_IFMT) == kind && (kind == S_IFIFO || existing.st_rdev == makedev(major, minor));
+        // Like runc, a node or link already there is kept (podman --privileged
+        // lists /dev/ptmx, which is our link to pts/ptmx); a plain file or a
+        // directory in the device's place is an error.
         ::close(dirfd);
-        if (!same) return child_fail(0, "linux.devices: %s exists and is not that device", path);
+        if (S_ISREG(existing.st_mode) || S_ISDIR(existing.st_mode))
+            return child_fail(0, "linux.devices: %s exists and is not a device", path);
         return 0;
     }
     int rc = -1;
@@ -439,6 +556,7 @@ int create_default_dev(int rootfd, const RootfsPlan& plan) {
         {"/proc/self/fd/2", "stderr"},   {"pts/ptmx", "ptmx"},          {"/proc/kcore", "core"},
     };
     for (auto& [target, name] : links) {
+        if (!plan.has_kcore && strcmp(name, "core") == 0) continue;
         if (::symlinkat(target, devfd, name) < 0 && errno != EEXIST) {
             int err = errno;
             ::close(devfd);

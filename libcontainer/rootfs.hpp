@@ -22,6 +22,7 @@ struct MountStep {
     bool recursive = false;         // rbind
     uint64_t attr_set = 0, attr_clr = 0;  // MOUNT_ATTR_* for the whole tree (rro, rnosuid, ...)
     bool source_is_dir = true;      // what to create at the destination
+    bool copy_up = false;           // tmpcopyup: the tmpfs starts with what was underneath
 };
 
 // A cgroup v1 hierarchy of the host, mounted again inside the container.
@@ -29,7 +30,7 @@ struct CgroupHierarchy {
     std::string name;         // directory under the cgroup mount: "memory", "systemd", "unified"
     std::string fstype;       // cgroup or cgroup2
     std::string options;      // "memory", "name=systemd", ""
-    std::string host_path;    // the host directory of rrun's own cgroup there (bind fallback)
+    std::string host_path;    // the host directory of the container's cgroup there (set once it exists)
 };
 
 struct RootfsPlan {
@@ -46,8 +47,12 @@ struct RootfsPlan {
     std::vector<std::string> readonly_paths;
     bool no_pivot = false;
     bool in_user_namespace = false;  // mknod is not allowed: bind devices from the host
+    bool has_kcore = false;          // /dev/core -> /proc/kcore only where it exists (runc)
+    bool new_cgroup_ns = false;      // without one, cgroup mounts bind the container's own cgroups
 };
 
+// Parent side, once the container's cgroup exists: cgroup mounts show it.
+void point_cgroup_mounts_at(RootfsPlan& plan, const std::string& cgroup_handle_path);
 // Parent side: parses mount options and looks at the host; throws Error naming the field.
 RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace);
 // Mount flags and data from OCI options, exposed for the unit tests.

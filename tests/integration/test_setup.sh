@@ -105,6 +105,18 @@ check_true "rslave propagation is applied" grep -qE ' /tree .*master:' <<<"$out"
 check_not_contains "the submount cannot be written" WROTE "$out"
 reset
 
+# tmpcopyup (podman --read-only, --tmpfs): the tmpfs starts with what was underneath.
+mkdir -p "$B/rootfs/seed/sub"; echo seeded >"$B/rootfs/seed/sub/f"; chmod 0751 "$B/rootfs/seed"
+ln -s sub/f "$B/rootfs/seed/link"
+set_config "$B" "c['mounts'].append({'destination': '/seed', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['tmpcopyup', 'nosuid']})"
+out=$(in_container 'grep " /seed " /proc/self/mountinfo | cut -d" " -f9; cat /seed/link; stat -c %a /seed; echo new > /seed/x && echo WROTE')
+check_eq "tmpcopyup mounts a tmpfs" tmpfs "$(echo "$out" | sed -n 1p)"
+check_eq "tmpcopyup copies files and symlinks" seeded "$(echo "$out" | sed -n 2p)"
+check_eq "tmpcopyup keeps the directory's mode" 751 "$(echo "$out" | sed -n 3p)"
+check_eq "the tmpfs is writable" WROTE "$(echo "$out" | sed -n 4p)"
+check_true "the rootfs underneath is untouched" test ! -e "$B/rootfs/seed/x"
+reset
+
 # A symlink in the rootfs pointing at a host directory cannot redirect a mount.
 mkdir -p "$WORK/hostdir"
 ln -s "$WORK/hostdir" "$B/rootfs/evil"

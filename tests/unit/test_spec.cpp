@@ -480,8 +480,8 @@ TEST_CASE("parse_mount_options", "[spec][mount]") {
         CHECK(step.flags == (MS_NOSUID | MS_STRICTATIME));
     }
     SECTION("options rrun cannot honour yet are refused, naming the mount") {
-        REQUIRE_THROWS_WITH(rrun::parse_mount_options({"nosuid", "tmpcopyup"}, step, "mounts[4]"),
-                            "mounts[4].options: \"tmpcopyup\" is not supported yet");
+        REQUIRE_THROWS_WITH(rrun::parse_mount_options({"nosuid", "idmap"}, step, "mounts[4]"),
+                            "mounts[4].options: \"idmap\" is not supported yet");
         rrun::MountStep s;
         REQUIRE_THROWS_AS(rrun::parse_mount_options({"idmap"}, s, "mounts[0]"), rrun::Error);
     }
