@@ -174,7 +174,8 @@ std::vector<Write> v1_writes(const json& r) {
                                  {"throttleWriteBpsDevice", "blkio.throttle.write_bps_device"},
                                  {"throttleReadIOPSDevice", "blkio.throttle.read_iops_device"},
                                  {"throttleWriteIOPSDevice", "blkio.throttle.write_iops_device"}}) {
-            each_device(*io, key, [&](const json& d, const std::string& field) {
+            // file = file: clang 14 cannot capture a structured binding.
+            each_device(*io, key, [&, file = file](const json& d, const std::string& field) {
                 auto rate = num(d, "rate", field + ".rate");
                 if (!rate) throw Error(field + ".rate: is required");
                 out.push_back({"blkio", file, dev_key(d, field) + " " + std::to_string(*rate), field});
@@ -255,7 +256,7 @@ std::vector<Write> v2_writes(const json& r, std::optional<int64_t> current_memor
         });
         for (auto [key, name] : {std::pair{"throttleReadBpsDevice", "rbps"}, {"throttleWriteBpsDevice", "wbps"},
                                  {"throttleReadIOPSDevice", "riops"}, {"throttleWriteIOPSDevice", "wiops"}}) {
-            each_device(*io, key, [&](const json& d, const std::string& field) {
+            each_device(*io, key, [&, name = name](const json& d, const std::string& field) {
                 auto rate = num(d, "rate", field + ".rate");
                 if (!rate) throw Error(field + ".rate: is required");
                 out.push_back({"io", "io.max", dev_key(d, field) + " " + name + "=" + (*rate == 0 ? "max" : std::to_string(*rate)), field});

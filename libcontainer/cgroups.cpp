@@ -67,9 +67,12 @@ using namespace cg;
 
 std::vector<std::string> split(const std::string& s, char sep) {
     std::vector<std::string> out;
-    std::string cur;
-    std::istringstream in(s);
-    while (std::getline(in, cur, sep)) out.push_back(cur);
+    for (size_t at = 0; at < s.size();) {
+        size_t end = s.find(sep, at);
+        if (end == std::string::npos) end = s.size();
+        out.push_back(s.substr(at, end - at));
+        at = end + 1;
+    }
     return out;
 }
 
@@ -354,6 +357,8 @@ void collect_pids(const std::string& path, std::vector<pid_t>& out) {
 
 // rmdir of PATH and everything below it; false while processes are still in it.
 bool remove_tree_once(const std::string& path) {
+    // Most often nothing is below: no directory walk then.
+    if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return true;
     bool ok = true;
     for (auto& c : child_dirs(path)) ok = remove_tree_once(c) && ok;
     if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return ok;
@@ -475,7 +480,7 @@ void apply_writes(const std::vector<Dir>& dirs, const std::vector<Write>& in) {
         const Dir* d = dir_of_write(dirs, w);
         if (!d) continue;
         std::string file = w.file, value = w.value;
-        if (::access((d->path + "/" + file).c_str(), F_OK) != 0 && !w.alt_file.empty()) file = w.alt_file, value = w.alt_value;
+        if (!w.alt_file.empty() && ::access((d->path + "/" + file).c_str(), F_OK) != 0) file = w.alt_file, value = w.alt_value;
         std::string path = d->path + "/" + file;
         if (::access(path.c_str(), F_OK) != 0) {
             if (w.optional) continue;
@@ -562,7 +567,8 @@ std::string systemd_cgroup_path(const std::string& cgroups_path, const std::stri
 
 // ------------------------------------------------------------ lifecycle
 
-CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std::string& id) {
+CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std::string& id,
+                          const std::function<void(const CgroupHandle&)>& before_create) {
     if (ctx.cgroup_manager == "disabled") return {};
     static const json no_resources;
     const json* res = &no_resources;
@@ -613,6 +619,7 @@ CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std
 
     // Before anything is made: a limit no hierarchy can hold fails here.
     check_controllers(dirs, writes);
+    if (before_create) before_create(CgroupHandle{encode_handle(dirs)});
     std::vector<std::string> created;
     scope_guard undo([&] {
         for (auto it = created.rbegin(); it != created.rend(); ++it) ::rmdir(it->c_str());
@@ -630,6 +637,33 @@ CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std
 
 void cgroup_enter(const CgroupHandle& handle, pid_t pid) {
     for (auto& d : dirs_of(handle)) write_file(d.path + "/cgroup.procs", std::to_string(pid));
+}
+
+void cgroup_enter_sub(const CgroupHandle& handle, const std::vector<std::string>& subs, pid_t pid) {
+    auto dirs = dirs_of(handle);
+    if (dirs.empty()) throw Error("exec --cgroup: the container has no cgroup");
+    std::vector<std::string> target(dirs.size());
+    for (auto& entry : subs) {
+        auto colon = entry.find(':');
+        std::string sub = colon == std::string::npos ? entry : entry.substr(colon + 1);
+        std::vector<std::string> wanted;
+        if (colon != std::string::npos) wanted = split(entry.substr(0, colon), ',');
+        if (sub.empty() || sub[0] == '/' || ("/" + sub + "/").find("/../") != std::string::npos)
+            throw Error("exec --cgroup: \"" + entry + "\" must name a sub-cgroup below the container's cgroup");
+        bool matched = false;
+        for (size_t i = 0; i < dirs.size(); i++) {
+            bool named = wanted.empty();
+            for (auto& c : wanted) named = named || dirs[i].h->has(c) || (dirs[i].h->v2 && c == "unified");
+            if (!named) continue;
+            matched = true;
+            target[i] = dirs[i].path + "/" + sub;
+            if (::access(target[i].c_str(), F_OK) != 0)
+                throw_errno("exec --cgroup: sub-cgroup " + target[i]);
+        }
+        if (!matched) throw Error("exec --cgroup: no cgroup hierarchy of the container has \"" + entry.substr(0, colon) + "\"");
+    }
+    for (size_t i = 0; i < dirs.size(); i++)
+        write_file((target[i].empty() ? dirs[i].path : target[i]) + "/cgroup.procs", std::to_string(pid));
 }
 
 void cgroup_remove(const CgroupHandle& handle) {

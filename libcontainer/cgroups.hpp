@@ -1,5 +1,6 @@
 #pragma once
 #include <sys/types.h>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,10 +24,17 @@ struct CgroupHandle {
 // Parent side, before clone: resolves linux.cgroupsPath (runc's semantics),
 // creates the cgroup and applies linux.resources. Returns an empty handle when
 // cgroups are skipped (--cgroup-manager disabled, rootless with no delegation
-// and no resources asked for).
-CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std::string& id);
+// and no resources asked for). BEFORE_CREATE, if given, learns the handle
+// before the first directory is made (create records it for a crash of ours).
+CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std::string& id,
+                          const std::function<void(const CgroupHandle&)>& before_create = {});
 // Parent side, after clone and before the init goes on: moves PID in.
 void cgroup_enter(const CgroupHandle& cg, pid_t pid);
+// exec --cgroup (runc's form): moves PID into existing sub-cgroups of the
+// container's cgroup. Each entry is "SUB" (every hierarchy) or
+// "CONTROLLER[,CONTROLLER...]:SUB" (the hierarchies holding one of them);
+// hierarchies no entry names get the container's cgroup itself.
+void cgroup_enter_sub(const CgroupHandle& cg, const std::vector<std::string>& subs, pid_t pid);
 // delete (and failed create): removes the cgroup, retrying while processes exit.
 void cgroup_remove(const CgroupHandle& cg);
 

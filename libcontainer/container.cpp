@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -30,10 +29,26 @@ namespace rrun {
 
 namespace {
 
+// Read from /etc/passwd as runc does, not through NSS: rrun is linked
+// statically and NSS modules cannot be loaded into it.
 std::string owner_name() {
-    uid_t uid = ::geteuid();
-    if (struct passwd* pw = ::getpwuid(uid)) return pw->pw_name;
-    return std::to_string(uid);
+    std::string uid = std::to_string(::geteuid());
+    std::string passwd;
+    try {
+        passwd = read_file("/etc/passwd");
+    } catch (const Error&) {
+        return uid;
+    }
+    for (size_t line = 0; line < passwd.size();) {
+        size_t end = passwd.find('\n', line);
+        if (end == std::string::npos) end = passwd.size();
+        // name:password:uid:...
+        size_t c1 = passwd.find(':', line), c2 = c1 < end ? passwd.find(':', c1 + 1) : end;
+        size_t c3 = c2 < end ? passwd.find(':', c2 + 1) : end;
+        if (c3 < end && passwd.compare(c2 + 1, c3 - c2 - 1, uid) == 0) return passwd.substr(line, c1 - line);
+        line = end + 1;
+    }
+    return uid;
 }
 
 unique_fd pidfd_of(const ContainerState& st) {
@@ -89,18 +104,23 @@ void wait_for_exit(const ContainerState& st, int timeout_ms) {
     if (rc == 0) throw Error("container " + st.id + ": init " + std::to_string(st.pid) + " did not exit after SIGKILL");
 }
 
-// poststart hooks run once the user program runs: wait until the init is no
-// longer rrun (its /proc/PID/exe changes at execve) or has exited.
-void wait_for_program(const ContainerState& st) {
-    char self[PATH_MAX] = {}, init[PATH_MAX] = {};
-    if (::readlink("/proc/self/exe", self, sizeof self - 1) < 0) return;
-    std::string exe = "/proc/" + std::to_string(st.pid) + "/exe";
-    for (int i = 0; i < 10000 && process_alive(st.pid, st.pid_start_time); i++) {
-        ssize_t n = ::readlink(exe.c_str(), init, sizeof init - 1);
-        if (n < 0) return;
-        init[n] = 0;
-        if (std::strcmp(init, self) != 0) return;
-        ::usleep(1000);
+unique_fd make_fifo(const std::string& path) {
+    if (::mkfifo(path.c_str(), 0600) < 0) throw_errno("mkfifo " + path);
+    unique_fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fd) throw_errno("open " + path);
+    return fd;
+}
+
+// Blocks until the init has exec'd the program (its end of FIFO closes at
+// execve) or has died; returns what it wrote about a failure, "" if none.
+std::string read_start_result(int fifo) {
+    std::string text;
+    char buf[1024];
+    for (;;) {
+        ssize_t n = ::read(fifo, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return text;
+        text.append(buf, static_cast<size_t>(n));
     }
 }
 
@@ -128,6 +148,7 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     }
     Spec spec = parse_spec(text, bundle, config_path);
     if (::chdir(bundle.c_str()) < 0) throw_errno("chdir to bundle " + bundle);
+    seccomp::set_cache_dir(seccomp_cache_dir(ctx.rootless));
     InitPlan plan = plan_init(spec, opts.no_pivot, opts.preserve_fds);
 
     if (spec.process->terminal) {
@@ -160,13 +181,34 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
             log_warning(e.what());
         }
     });
-    std::string fifo = dir.exec_fifo_path();
-    if (::mkfifo(fifo.c_str(), 0600) < 0) throw_errno("mkfifo " + fifo);
-    plan.exec_fifo.reset(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
-    if (!plan.exec_fifo) throw_errno("open " + fifo);
+    plan.exec_fifo = make_fifo(dir.exec_fifo_path());
+    plan.start_result = make_fifo(dir.start_result_path());
 
-    plan.cgroup = cgroup_setup(ctx, spec, opts.id);
+    ContainerState st;
+    st.oci_version = spec.oci_version;
+    st.id = opts.id;
+    st.bundle = bundle;
+    st.rootfs = spec.root_path;
+    st.created = rfc3339_now();
+    st.owner = owner_name();
+    st.rootless = ctx.rootless;
+    st.annotations = spec.annotations;
+    st.config_path = config_path;
+    if (!spec.hooks.poststart.empty()) st.poststart_hooks = (*spec.raw)["hooks"]["poststart"].dump();
+    if (!spec.hooks.poststop.empty()) st.poststop_hooks = (*spec.raw)["hooks"]["poststop"].dump();
+    // The state is on disk before each thing it names exists (the cgroup,
+    // then the init), so that `delete --force` after a crash of ours at any
+    // point finds everything to remove.
+    plan.cgroup = cgroup_setup(ctx, spec, opts.id, [&](const CgroupHandle& cg) {
+        st.cgroup_path = cg.path;
+        dir.save(st);
+    });
     point_cgroup_mounts_at(plan.rootfs, plan.cgroup.path);
+    plan.on_spawned = [&](pid_t pid) {
+        st.pid = pid;
+        st.pid_start_time = process_start_time(pid);
+        dir.save(st);
+    };
     plan.state_lock_fd = dir.fd();
     auto hook_state = [&](pid_t pid) {
         ContainerState s;
@@ -179,26 +221,15 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     };
     InitProcess init = spawn_init(plan, hook_state);
     spawned = init.pid;
-
-    ContainerState st;
-    st.oci_version = spec.oci_version;
-    st.id = opts.id;
-    st.pid = init.pid;
-    st.pid_start_time = process_start_time(init.pid);
-    st.bundle = bundle;
-    st.rootfs = spec.root_path;
-    st.created = rfc3339_now();
-    st.owner = owner_name();
-    st.rootless = ctx.rootless;
-    st.annotations = spec.annotations;
-    st.config_path = config_path;
-    st.cgroup_path = plan.cgroup.path;
-    if (!spec.hooks.poststart.empty()) st.poststart_hooks = (*spec.raw)["hooks"]["poststart"].dump();
-    if (!spec.hooks.poststop.empty()) st.poststop_hooks = (*spec.raw)["hooks"]["poststop"].dump();
-    dir.save(st);
     if (init.seccomp_notify)
         seccomp::send_to_listener(*plan.proc.seccomp, init.seccomp_notify.get(), init.pid, oci_state_json(st, Status::created));
-    if (!pid_file.empty()) write_file_atomic(pid_file, std::to_string(init.pid), 0644);
+    if (!pid_file.empty()) {
+        try {
+            write_file_atomic(pid_file, std::to_string(init.pid), 0644);
+        } catch (const Error& e) {
+            throw Error(std::string("--pid-file: ") + e.what());
+        }
+    }
     cleanup.dismiss();
     return init;
 }
@@ -209,6 +240,10 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     Status status = current_status(st, dir);
     if (status != Status::created)
         throw Error("cannot start container " + id + ": it is " + status_name(status) + ", not created");
+    // Opened first, so that nothing the init writes is lost; non-blocking so
+    // that a dead init cannot hang us here.
+    unique_fd result(::open(dir.start_result_path().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!result) throw_errno("open " + dir.start_result_path());
     unique_fd fifo(::open(dir.exec_fifo_path().c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fifo) {
         if (errno == ENXIO) throw Error("cannot start container " + id + ": its init has exited");
@@ -216,8 +251,14 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     }
     if (::write(fifo.get(), "0", 1) != 1) throw_errno("start container " + id);
     ::unlinkat(dir.fd(), "exec.fifo", 0);
+    ::unlinkat(dir.fd(), "start.result", 0);
+    fifo.reset();
+    ::fcntl(result.get(), F_SETFL, 0);
+    // runtime.md: a failing startContainer hook is an error of `start`, and
+    // the container stops (the init has exited).
+    std::string failure = read_start_result(result.get());
+    if (!failure.empty()) throw Error("cannot start container " + id + ": " + failure);
     if (!st.poststart_hooks.empty()) {
-        wait_for_program(st);
         try {
             run_hooks(hooks_from_json(nlohmann::json::parse(st.poststart_hooks)), "poststart",
                       oci_state_json(st, Status::running));
@@ -253,8 +294,10 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
         st = dir->load();
     } catch (const Error& e) {
         if (!force) throw Error(std::string(e.what()) + " (use --force to remove it)");
-        dir->remove();
-        return;
+        // Damaged (or cut short by a crash): remove what it still names.
+        st = salvage_state(*dir);
+        log_warning(std::string(e.what()) + ": removing the container with what it still names" +
+                    (st.pid || !st.cgroup_path.empty() ? "" : " (nothing: its processes and cgroup cannot be found)"));
     }
     Status status = current_status(st, *dir);
     if (status == Status::running || status == Status::paused) {

@@ -20,6 +20,7 @@
 #include "spec.hpp"
 #include "state.hpp"
 #include "sync.hpp"
+#include "validate.hpp"
 #include "terminal.hpp"
 
 namespace rrun {
@@ -55,15 +56,15 @@ void add_capability(std::optional<CapabilitySets>& caps, const std::string& name
 }
 
 Process exec_process_config(const ExecOptions& opts, const Spec& spec) {
-    if (!opts.process_file.empty()) {
-        std::string text = read_file(opts.process_file);
-        auto j = nlohmann::json::parse(text, nullptr, false);
-        if (j.is_discarded() || !j.is_object()) throw Error("--process " + opts.process_file + ": invalid JSON");
+    if (!opts.process_file.empty())
+    {
+        std::string text;
         try {
-            return process_from_json(j, "--process " + opts.process_file + ": process");
-        } catch (const nlohmann::json::exception& e) {
-            throw Error("--process " + opts.process_file + ": " + e.what());
+            text = read_file(opts.process_file);
+        } catch (const Error& e) {
+            throw Error(std::string("--process: ") + e.what());
         }
+        return exec_process_from_json(text, "--process " + opts.process_file, spec.process ? &*spec.process : nullptr);
     }
     if (opts.args.empty()) throw Error("exec: a command to run is required (or --process FILE)");
     Process p = spec.process ? *spec.process : Process{};
@@ -85,7 +86,7 @@ Process exec_process_config(const ExecOptions& opts, const Spec& spec) {
 
 constexpr std::pair<const char*, int> namespace_files[] = {
     {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET},
-    {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS},
+    {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS}, {"time", CLONE_NEWTIME},
 };
 
 bool same_file(const std::string& a, const std::string& b) {
@@ -137,9 +138,33 @@ int exec_child(ProcessPlan& plan, int pidfd, int ns_flags, int sync) {
 
 }  // namespace
 
+Process exec_process_from_json(const std::string& text, const std::string& source, const Process* container) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw Error(source + ": invalid JSON");
+    // Checked against config.json's schema for a process, as a config holding it.
+    nlohmann::json doc{{"ociVersion", "1.0.0"}, {"process", std::move(j)}};
+    validate_config(doc, source);
+    const nlohmann::json& proc = doc["process"];
+    Process p;
+    try {
+        p = process_from_json(proc, source + ": process");
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(source + ": " + e.what());
+    }
+    if (!container) return p;
+    auto absent = [&](const char* key) { return !proc.contains(key) || proc[key].is_null(); };
+    if (absent("capabilities")) p.capabilities = container->capabilities;
+    if (absent("rlimits")) p.rlimits = container->rlimits;
+    if (absent("apparmorProfile")) p.apparmor_profile = container->apparmor_profile;
+    if (absent("selinuxLabel")) p.selinux_label = container->selinux_label;
+    p.no_new_privileges = p.no_new_privileges || container->no_new_privileges;
+    return p;
+}
+
 ExecProcess exec_in_container(const RuntimeContext& ctx, ExecOptions& opts) {
     Target target = load_target(ctx, opts);
     Process proc = exec_process_config(opts, target.spec);
+    seccomp::set_cache_dir(seccomp_cache_dir(ctx.rootless));
     ProcessPlan plan = plan_process(proc, target.spec, opts.preserve_fds, false);
     if (proc.terminal) {
         if (opts.console_fd)
@@ -158,6 +183,9 @@ ExecProcess exec_in_container(const RuntimeContext& ctx, ExecOptions& opts) {
     // The process is our grandchild: as subreaper we can still wait for it.
     if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_CHILD_SUBREAPER");
 
+    // Our children go into the container: nothing there may ptrace them or
+    // open their /proc files until they exec (execve makes them dumpable).
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
     unique_fd parent_end(pair[0]), child_end(pair[1]);
@@ -185,7 +213,10 @@ ExecProcess exec_in_container(const RuntimeContext& ctx, ExecOptions& opts) {
         return Error(why);
     };
     try {
-        cgroup_enter(CgroupHandle{st.cgroup_path}, pid);
+        if (opts.cgroups.empty())
+            cgroup_enter(CgroupHandle{st.cgroup_path}, pid);
+        else
+            cgroup_enter_sub(CgroupHandle{st.cgroup_path}, opts.cgroups, pid);
     } catch (const Error& e) {
         throw fail(e.what());
     }

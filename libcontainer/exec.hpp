@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "context.hpp"
+#include "spec.hpp"
 #include "unique_fd.hpp"
 
 namespace rrun {
@@ -28,12 +29,19 @@ struct ExecOptions {
     std::string pid_file;
     int preserve_fds = 0;
     bool ignore_paused = false;
+    std::vector<std::string> cgroups;  // --cgroup: [CONTROLLER:]SUB, see cgroup_enter_sub
 };
 
 struct ExecProcess {
     pid_t pid = -1;
     bool terminal = false;
 };
+
+// The process of `exec --process FILE` (TEXT, named SOURCE in errors). What
+// it leaves out comes from the container's own process (runc's rule), so an
+// exec never runs with more than the container: its capabilities, rlimits and
+// LSM labels; noNewPrivileges cannot be turned off.
+Process exec_process_from_json(const std::string& text, const std::string& source, const Process* container);
 
 // Starts a process in a running container: it joins every namespace of the
 // container's init (user first; pid through our own pid_for_children), its

@@ -19,6 +19,8 @@ void throw_sys(int err, const std::string& what) {
 
 void throw_errno(const std::string& what) { throw_sys(errno, what); }
 
+constexpr size_t max_file_size = 64 << 20;
+
 static std::string read_all(int fd, const std::string& what) {
     std::string out;
     char buf[8192];
@@ -30,6 +32,8 @@ static std::string read_all(int fd, const std::string& what) {
         }
         if (n == 0) break;
         out.append(buf, static_cast<size_t>(n));
+        // Nothing rrun reads is this large: /dev/zero given as a config must not eat the host's memory.
+        if (out.size() > max_file_size) throw Error("read " + what + ": larger than 64 MiB");
     }
     return out;
 }

@@ -8,7 +8,11 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cerrno>
@@ -22,9 +26,25 @@ namespace rrun {
 
 namespace {
 
+// A file of the container's procfs ("/proc/..." PATH): no symlink on the
+// way, and it must be procfs, so an image cannot point the write elsewhere.
+int open_proc_file(const char* path, int flags) {
+    struct open_how how{};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    int fd = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how));
+    struct statfs sfs;
+    if (fd >= 0 && (::fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)) {
+        ::close(fd);
+        errno = EXDEV;
+        return -1;
+    }
+    return fd;
+}
+
 int write_sysctls(const InitPlan& plan) {
     for (auto& [file, value] : plan.sysctl_files) {
-        int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+        int fd = open_proc_file(file.c_str(), O_WRONLY);
         if (fd < 0) return child_fail(errno, "linux.sysctl: open %s", file.c_str());
         ssize_t n = ::write(fd, value.data(), value.size());
         int err = errno;
@@ -56,6 +76,13 @@ int container_init(InitPlan& plan, int sync) {
         if (j.nstype != CLONE_NEWPID && ::setns(j.fd.get(), j.nstype) < 0)
             return child_fail(errno, "join namespace %s", j.path.c_str());
     if (plan.namespaces.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return child_fail(errno, "unshare cgroup namespace");
+    if (plan.namespaces.new_time && unshare_time_namespace(plan.namespaces) < 0) return -1;
+    // Nothing in the container may ptrace us or open our /proc files (exe,
+    // fds, environ) while we hold host resources; execve makes the program
+    // dumpable again. Only now: our /proc files then belong to the host's
+    // root, and a parent without privilege had to write our id maps, we our
+    // timens_offsets.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (::setsid() < 0) return child_fail(errno, "setsid");
     ::umask(0);
     if (plan.namespaces.new_mount && prepare_rootfs(plan.rootfs) < 0) return -1;
@@ -76,11 +103,14 @@ int container_init(InitPlan& plan, int sync) {
     if (write_sysctls(plan) < 0 || apply_readonly_paths(plan.rootfs) < 0) return -1;
     if (plan.spec->linux && plan.spec->linux->personality && ::personality(*plan.spec->linux->personality) < 0)
         return child_fail(errno, "linux.personality");
-    bool setgroups_allowed = !plan.namespaces.new_user || setgroups_allowed_here();
+    // Also without a user namespace of our own: an engine may run us in one
+    // whose setgroups is "deny" (rootless podman, `unshare -r`).
+    bool setgroups_allowed = setgroups_allowed_here();
     int fifo = plan.exec_fifo.get();
-    int own[] = {sync, fifo};
+    int result = plan.start_result.get();
+    int own[] = {sync, fifo, result};
     static ReadyProcess ready;
-    if (setup_process(plan.proc, setgroups_allowed, own, 2, ready) < 0) return -1;
+    if (setup_process(plan.proc, setgroups_allowed, own, 3, ready) < 0) return -1;
     // From here the parent may exit (create returns): do not die with it.
     ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     msg = {SyncType::ready, 0, {}};
@@ -96,10 +126,10 @@ int container_init(InitPlan& plan, int sync) {
     ::close(fifo);
     // startContainer: after start, in the container, before the program.
     if (run_hook_list(plan.start_container_hooks, "startContainer", hook_state, hook_state_len) < 0) {
-        dprintf(STDERR_FILENO, "rrun: %s\n", child_failure().text);
+        report_failure(result);
         _exit(1);
     }
-    exec_process(plan.proc, ready, -1);
+    exec_process(plan.proc, ready, -1, result);
 }
 
 // Only sysctls that belong to a namespace the container has may be set (runc's rule).
@@ -126,7 +156,7 @@ InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds) {
     InitPlan plan;
     plan.spec = &spec;
     const Linux* linux = spec.linux ? &*spec.linux : nullptr;
-    plan.namespaces = plan_namespaces(linux);
+    plan.namespaces = plan_namespaces(spec);
     if (!plan.namespaces.new_mount) throw Error("linux.namespaces: a mount namespace is required");
     if (!spec.hostname.empty() && !(linux && linux->find_namespace(NamespaceType::uts)))
         throw Error("hostname: setting a hostname needs a uts namespace");
@@ -174,8 +204,12 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
         if (!our_pidns) throw_errno("open /proc/self/ns/pid");
         if (::setns(j.fd.get(), CLONE_NEWPID) < 0) throw_errno("linux.namespaces: join pid namespace " + j.path);
     }
+    // Root writes the child's /proc files whatever their owner: without a user
+    // namespace (where the child writes some itself) it is born undumpable,
+    // with no window (see container_init).
+    if (::geteuid() == 0 && !plan.namespaces.new_user) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     int pidfd = -1;
-    pid_t pid = clone_process(plan.namespaces.clone_flags, &pidfd);
+    pid_t pid = clone_container_init(plan.namespaces, &pidfd);
     int clone_errno = errno;
     if (our_pidns && pid != 0 && ::setns(our_pidns.get(), CLONE_NEWPID) < 0) throw_errno("return to our pid namespace");
     if (pid < 0) throw_sys(clone_errno, "clone the container's init");
@@ -190,6 +224,7 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
     InitProcess init{pid, unique_fd(pidfd), {}};
     child_end.reset();
     plan.exec_fifo.reset();
+    plan.start_result.reset();
     plan.proc.console_socket.reset();
     auto fail = [&](const std::string& why) -> Error {
         ::kill(pid, SIGKILL);
@@ -199,13 +234,15 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
         return Error(why);
     };
     try {
+        if (plan.on_spawned) plan.on_spawned(pid);
         if (plan.namespaces.new_user)
             write_id_mappings(pid, plan.spec->linux->uid_mappings, plan.spec->linux->gid_mappings);
         cgroup_enter(plan.cgroup, pid);
-        SyncMessage go{SyncType::parent_done, 0, {}};
-        if (!sync_send(parent_end.get(), go)) throw_errno("signal the container's init");
+        // Before parent_done: once the child is undumpable only root could.
         if (auto adj = plan.proc.process->oom_score_adj)
             write_existing_file("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(*adj));
+        SyncMessage go{SyncType::parent_done, 0, {}};
+        if (!sync_send(parent_end.get(), go)) throw_errno("signal the container's init");
     } catch (const Error& e) {
         throw fail(e.what());
     }

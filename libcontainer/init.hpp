@@ -21,12 +21,17 @@ struct InitPlan {
     ProcessPlan proc;
     std::vector<std::pair<std::string, std::string>> sysctl_files;  // /proc/sys/... path, value
     unique_fd exec_fifo;   // held O_RDWR: init blocks reading it until `start`
+    unique_fd start_result;  // fifo held O_RDWR|O_CLOEXEC: see ContainerDir::start_result_path
     CgroupHandle cgroup;   // joined by the parent before the init goes on
     int state_lock_fd = -1;
     // Hooks: prestart/createRuntime run by the parent while the init waits
     // after its mounts; createContainer/startContainer run by the init itself.
     bool parent_hooks = false;
     std::vector<HookPlan> create_container_hooks, start_container_hooks;
+    // Called in the parent right after the clone, before the child does
+    // anything: create records the pid so that a crash from here on leaves a
+    // state `delete --force` can clean up.
+    std::function<void(pid_t)> on_spawned;
     std::string hook_state;  // the state JSON hooks read, "creating" with the init's pid  // the parent's lock on the state dir: the child must not hold it
 };
 

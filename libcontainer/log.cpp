@@ -39,8 +39,9 @@ std::string rfc3339_now() {
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
     char buf[64];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+    // Not strftime: it loads the time zone (/etc/localtime) that UTC needs not.
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
     return buf;
 }
 
@@ -67,7 +68,10 @@ void log_message(LogLevel level, std::string_view msg) {
         }
         write_line(sink.fd, line);
     }
-    if (level >= LogLevel::warning || (sink.debug && sink.fd < 0)) {
+    // With a log file, only errors also go to stderr (runc's way): engines
+    // such as conmon hand the runtime the container's own stdio, so a warning
+    // there would land in the container's output.
+    if (level >= LogLevel::error || (sink.fd < 0 && (level == LogLevel::warning || sink.debug))) {
         std::string line = std::string("rrun: ") + (level == LogLevel::warning ? "warning: " : "") +
                            (level == LogLevel::debug ? "debug: " : "") + std::string(msg) + "\n";
         write_line(STDERR_FILENO, line);

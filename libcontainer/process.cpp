@@ -86,7 +86,7 @@ pid_t clone_process(unsigned long flags, int* pidfd) {
     CloneArgs args{};
     args.flags = flags | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(pidfd);
-    args.exit_signal = SIGCHLD;
+    args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;  // clone3: CLONE_PARENT takes our own
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
     if (pid < 0 && errno == ENOSYS) {
         *pidfd = -1;
@@ -218,16 +218,22 @@ int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, siz
     return prepare_fds(plan, own, own_count);
 }
 
-void exec_process(ProcessPlan& plan, ReadyProcess& ready, int report_fd) {
+void report_failure(int fifo) {
+    const char* text = child_failure().text;
+    if (fifo >= 0 && ::write(fifo, text, std::strlen(text)) < 0) {
+        // `start` is gone; stderr below still says it.
+    }
+    dprintf(STDERR_FILENO, "rrun: %s\n", text);
+}
+
+void exec_process(ProcessPlan& plan, ReadyProcess& ready, int report_fd, int result_fifo) {
     if (plan.seccomp && !ready.seccomp_loaded && seccomp::load(*plan.seccomp) < 0)
         child_fail(errno, "load the seccomp filter");
     else if (plan.cpus_final && ::sched_setaffinity(0, sizeof(cpu_set_t), &*plan.cpus_final) < 0)
         child_fail(errno, "process.execCPUAffinity.final");
     else
         ::execve(ready.exe, plan.argv.data(), plan.envp.data()), child_fail(errno, "exec %s", ready.exe);
-    // With nobody listening on a sync socket any more, say it on stderr.
-    if (report_fd < 0 || !sync_send(report_fd, child_failure()))
-        dprintf(STDERR_FILENO, "rrun: %s\n", child_failure().text);
+    if (report_fd < 0 || !sync_send(report_fd, child_failure())) report_failure(result_fifo);
     _exit(127);
 }
 

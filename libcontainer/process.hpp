@@ -46,8 +46,11 @@ struct ReadyProcess {
 // still needs until exec. Returns 0, or -1 with child_fail().
 int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, size_t own_count, ReadyProcess& out);
 // Child side: the late seccomp filter, then execve. Never returns; a failure
-// goes to REPORT_FD (a sync socket still read by the parent) or stderr.
-[[noreturn]] void exec_process(ProcessPlan& plan, ReadyProcess& ready, int report_fd);
+// goes to REPORT_FD (a sync socket still read by the parent), else to
+// RESULT_FIFO (read by `start`) and stderr.
+[[noreturn]] void exec_process(ProcessPlan& plan, ReadyProcess& ready, int report_fd, int result_fifo = -1);
+// Child side: writes the recorded failure to FIFO (if >= 0) and stderr.
+void report_failure(int fifo);
 
 // Whether /proc/self/setgroups allows setgroups (it is "deny" for a rootless single mapping).
 bool setgroups_allowed_here();

@@ -18,6 +18,7 @@
 
 #include "error.hpp"
 #include "fs.hpp"
+#include "namespaces.hpp"
 #include "sync.hpp"
 
 namespace rrun {
@@ -113,8 +114,11 @@ void parse_mount_options(const std::vector<std::string>& options, MountStep& ste
             step.copy_up = true;
             continue;
         }
-        if (opt == "idmap" || opt == "ridmap")
-            throw Error(where + ".options: \"" + opt + "\" is not supported yet");
+        if (opt == "idmap" || opt == "ridmap") {
+            step.idmap = true;
+            step.idmap_recursive = step.idmap_recursive || opt == "ridmap";
+            continue;
+        }
         if (!step.data.empty()) step.data += ",";
         step.data += opt;
     }
@@ -186,26 +190,104 @@ std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
     return out;
 }
 
+// The path of our own cgroup on a v2 host, where the container goes without a cgroup of its own.
+std::string own_cgroup2_path() {
+    std::string self = read_file("/proc/self/cgroup");
+    size_t at = self.rfind("0::", 0) == 0 ? 0 : self.find("\n0::");
+    if (at == std::string::npos) return "/sys/fs/cgroup";
+    if (at) at++;
+    size_t eol = self.find('\n', at);
+    return join_path("/sys/fs/cgroup", self.substr(at + 3, eol == std::string::npos ? std::string::npos : eol - at - 3));
+}
+
+void check_mappings(const std::vector<IdMapping>& maps, const std::string& where) {
+    if (maps.size() > 340) throw Error(where + ": at most 340 ranges");
+    for (size_t i = 0; i < maps.size(); i++) {
+        auto& m = maps[i];
+        std::string at = where + "[" + std::to_string(i) + "]";
+        if (m.size == 0) throw Error(at + ".size: must not be 0");
+        if (uint64_t(m.container_id) + m.size > (uint64_t(1) << 32) || uint64_t(m.host_id) + m.size > (uint64_t(1) << 32))
+            throw Error(at + ": the range goes past the last id 4294967295");
+    }
+}
+
+// An idmapped copy of the source, made here because MOUNT_ATTR_IDMAP needs
+// CAP_SYS_ADMIN over the source's filesystem, which the container's init (in
+// its own user namespace) lacks; the init moves it onto the destination.
+void make_idmapped_tree(RootfsPlan& plan, MountStep& step, const Mount& m, const Spec& spec, const std::string& where) {
+    if (step.kind != MountKind::bind) throw Error(where + ": idmapped mounts are only supported for bind mounts");
+    if (m.uid_mappings.empty() != m.gid_mappings.empty())
+        throw Error(where + (m.uid_mappings.empty() ? ".uidMappings" : ".gidMappings") +
+                    ": an idmapped mount needs both uidMappings and gidMappings");
+    const auto* uids = &m.uid_mappings;
+    const auto* gids = &m.gid_mappings;
+    std::string fields = where + ".uidMappings/gidMappings";
+    if (uids->empty()) {
+        // runtime-spec: without mappings of its own, the mount takes the container's user namespace mappings.
+        if (!spec.linux || spec.linux->uid_mappings.empty() || spec.linux->gid_mappings.empty())
+            throw Error(where + ".options: \"" + (step.idmap_recursive ? "ridmap" : "idmap") +
+                        "\" without uidMappings and gidMappings needs a new user namespace with linux.uidMappings and linux.gidMappings");
+        uids = &spec.linux->uid_mappings;
+        gids = &spec.linux->gid_mappings;
+        fields = "linux.uidMappings/gidMappings";
+    } else {
+        check_mappings(*uids, where + ".uidMappings");
+        check_mappings(*gids, where + ".gidMappings");
+    }
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (step.recursive ? AT_RECURSIVE : 0);
+    unique_fd tree(::open_tree(AT_FDCWD, step.source.c_str(), flags));
+    if (!tree) {
+        if (errno == EPERM)
+            throw Error(where + ": idmapped mounts need CAP_SYS_ADMIN over the mount namespace and the source's "
+                        "filesystem, which this (rootless) runtime does not have (open_tree " + step.source + ")");
+        throw_errno(where + ".source: open_tree " + step.source);
+    }
+    unique_fd userns;
+    try {
+        userns = make_user_namespace(*uids, *gids);
+    } catch (const Error& e) {
+        throw Error(fields + ": the kernel refused the mapping: " + e.what());
+    }
+    struct mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = static_cast<uint64_t>(userns.get());
+    if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH | (step.idmap_recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0) {
+        int err = errno;
+        std::string why = err == EINVAL ? "the filesystem of " + step.source + (step.idmap_recursive ? " (or of a mount below it)" : "") +
+                                              " does not support idmapped mounts"
+                          : err == EPERM ? "idmapping " + step.source + " needs CAP_SYS_ADMIN over its filesystem (rootless: only filesystems mounted inside the user namespace)"
+                                         : "idmap " + step.source;
+        throw_sys(err, where + ": " + why);
+    }
+    step.idmapped_tree = tree.get();
+    plan.idmapped_trees.push_back(std::move(tree));
+}
+
 }  // namespace
 
 void point_cgroup_mounts_at(RootfsPlan& plan, const std::string& handle) {
     if (handle.empty()) return;
-    for (auto& h : plan.cgroup_hierarchies) {
-        std::string key = h.fstype == "cgroup2" ? "" : h.options, path;
-        if (handle[0] == '/') {
-            path = handle;
-        } else {
-            // "KEY:PATH" lines, one per hierarchy (see CgroupHandle).
-            for (size_t i = 0; i < handle.size();) {
-                size_t eol = handle.find('\n', i);
-                if (eol == std::string::npos) eol = handle.size();
-                std::string line = handle.substr(i, eol - i);
-                i = eol + 1;
-                auto colon = line.find(':');
-                if (colon != std::string::npos && line.substr(0, colon) == key) path = line.substr(colon + 1);
-            }
+    // One path for every hierarchy, or "KEY:PATH" lines, one per hierarchy (see CgroupHandle).
+    auto path_for = [&](const std::string& key) {
+        if (handle[0] == '/') return handle;
+        std::string path;
+        for (size_t i = 0; i < handle.size();) {
+            size_t eol = handle.find('\n', i);
+            if (eol == std::string::npos) eol = handle.size();
+            std::string line = handle.substr(i, eol - i);
+            i = eol + 1;
+            auto colon = line.find(':');
+            if (colon != std::string::npos && line.substr(0, colon) == key) path = line.substr(colon + 1);
         }
+        return path;
+    };
+    for (auto& h : plan.cgroup_hierarchies) {
+        std::string path = path_for(h.fstype == "cgroup2" ? "" : h.options);
         if (!path.empty()) h.host_path = join_path("/sys/fs/cgroup/" + h.name, path);
+    }
+    if (plan.cgroup_v2_host) {
+        std::string path = path_for("");
+        if (!path.empty()) plan.cgroup2_path = join_path("/sys/fs/cgroup", path);
     }
 }
 
@@ -236,11 +318,12 @@ RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace) 
         step.type = m.type;
         if (m.type == "bind") step.kind = MountKind::bind;
         parse_mount_options(m.options, step, where);
-        if (!m.uid_mappings.empty() || !m.gid_mappings.empty())
-            throw Error(where + ".uidMappings: idmapped mounts are not supported yet");
         if (step.kind == MountKind::bind) {
             if (step.source.empty()) throw Error(where + ".source: a bind mount needs a source");
-            // A relative bind source is relative to the bundle (runc's behaviour).
+            // A relative bind source is relative to the bundle, our cwd (runc's
+            // behaviour); made absolute as the init may join a mount namespace.
+            char cwd[PATH_MAX];
+            if (step.source[0] != '/' && ::getcwd(cwd, sizeof cwd)) step.source = join_path(cwd, step.source);
             struct stat sst;
             if (::stat(step.source.c_str(), &sst) < 0) throw_errno(where + ".source " + step.source);
             step.source_is_dir = S_ISDIR(sst.st_mode);
@@ -251,11 +334,13 @@ RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace) 
         } else if (m.type.empty()) {
             throw Error(where + ".type: required for a mount that is not a bind mount");
         }
+        if (step.idmap || !m.uid_mappings.empty() || !m.gid_mappings.empty()) make_idmapped_tree(plan, step, m, spec, where);
         plan.mounts.push_back(std::move(step));
     }
     if (cgroup_mount) {
         plan.cgroup_v2_host = is_cgroup2("/sys/fs/cgroup");
         if (!plan.cgroup_v2_host) plan.cgroup_hierarchies = host_cgroup_hierarchies();
+        else plan.cgroup2_path = own_cgroup2_path();
     }
     if (spec.linux) {
         plan.devices = spec.linux->devices;
@@ -331,9 +416,24 @@ int with_path_in_root(int rootfd, const char* dest, int (*fn)(const char*, unsig
 
 int set_propagation(const char* target, unsigned long prop) { return ::mount(nullptr, target, nullptr, prop, nullptr); }
 
-int mount_bind(int rootfd, const char* source, const char* dest, bool dir, bool recursive, unsigned long flags) {
-    if (mount_in_root(rootfd, dest, dir, source, nullptr, MS_BIND | (recursive ? MS_REC : 0), nullptr) < 0)
-        return child_fail(errno, "bind mount %s on %s", source, dest);
+// Attaches an idmapped tree made by the parent at the destination inside ROOTFD.
+int move_tree_in_root(int rootfd, int tree, const char* dest, bool dir) {
+    int fd = open_in_root(rootfd, dest, true, dir);
+    if (fd < 0) return child_fail(errno, "create mount destination %s", dest);
+    int rc = ::move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    int err = errno;
+    ::close(fd);
+    ::close(tree);
+    errno = err;
+    return rc;
+}
+
+// TREE >= 0: the source as an idmapped tree (see make_idmapped_tree).
+int mount_bind(int rootfd, const char* source, const char* dest, bool dir, bool recursive, unsigned long flags,
+               int tree = -1) {
+    if (tree >= 0 ? move_tree_in_root(rootfd, tree, dest, dir) < 0
+                  : mount_in_root(rootfd, dest, dir, source, nullptr, MS_BIND | (recursive ? MS_REC : 0), nullptr) < 0)
+        return child_fail(errno, "%s %s on %s", tree >= 0 ? "idmapped mount" : "bind mount", source, dest);
     if ((flags & ~(MS_BIND | MS_REC)) && with_path_in_root(rootfd, dest, remount_bind, flags) < 0)
         return child_fail(errno, "remount %s", dest);
     return 0;
@@ -344,7 +444,9 @@ int mount_cgroup(int rootfd, const RootfsPlan& plan, const MountStep& m) {
     if (plan.cgroup_v2_host) {
         if (mount_in_root(rootfd, m.destination.c_str(), true, "cgroup2", "cgroup2", flags, nullptr) == 0) return 0;
         if (errno != EPERM && errno != EBUSY) return child_fail(errno, "mount cgroup2 on %s", m.destination.c_str());
-        return mount_bind(rootfd, "/sys/fs/cgroup", m.destination.c_str(), true, true, flags);
+        // Refused (rootless): show the container's own cgroup, as a cgroup namespace mount would.
+        const char* own = plan.cgroup2_path.empty() ? "/sys/fs/cgroup" : plan.cgroup2_path.c_str();
+        return mount_bind(rootfd, own, m.destination.c_str(), true, true, flags);
     }
     if (mount_in_root(rootfd, m.destination.c_str(), true, "tmpfs", "tmpfs", flags & ~MS_RDONLY, "mode=755") < 0)
         return child_fail(errno, "mount tmpfs on %s", m.destination.c_str());
@@ -453,7 +555,8 @@ int do_mount(int rootfd, const RootfsPlan& plan, const MountStep& m) {
     const char* dest = m.destination.c_str();
     switch (m.kind) {
         case MountKind::bind:
-            if (mount_bind(rootfd, m.source.c_str(), dest, m.source_is_dir, m.recursive, m.flags) < 0) return -1;
+            if (mount_bind(rootfd, m.source.c_str(), dest, m.source_is_dir, m.recursive, m.flags, m.idmapped_tree) < 0)
+                return -1;
             break;
         case MountKind::cgroup:
             if (mount_cgroup(rootfd, plan, m) < 0) return -1;
@@ -599,6 +702,20 @@ int readonly_path(int rootfd, const char* path) {
 
 }  // namespace
 
+namespace {
+
+// Creates NAME (a directory, or with !DIR an empty file) in PARENT.
+void create_in(int parent, const char* name, bool dir) {
+    if (dir) {
+        ::mkdirat(parent, name, 0755);
+        return;
+    }
+    int f = ::openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (f >= 0) ::close(f);
+}
+
+}  // namespace
+
 int open_in_root(int rootfd, const char* path, bool create, bool dir) {
     int fd = openat2_in_root(rootfd, path, O_PATH);
     if (fd >= 0 || errno != ENOENT || !create) return fd;
@@ -606,6 +723,19 @@ int open_in_root(int rootfd, const char* path, bool create, bool dir) {
     if (snprintf(buf, sizeof buf, "%s", path) >= static_cast<int>(sizeof buf)) {
         errno = ENAMETOOLONG;
         return -1;
+    }
+    // Most often only the last component is missing: make it in its parent
+    // (a few syscalls instead of a walk from the root). Anything else, a
+    // dangling symlink included, takes the walk below.
+    if (char* last = strrchr(buf, '/'); last && last[1]) {
+        *last = 0;
+        int parent = openat2_in_root(rootfd, buf[0] ? buf : "/", O_PATH);
+        *last = '/';
+        if (parent >= 0) {
+            create_in(parent, last + 1, dir);
+            ::close(parent);
+            if ((fd = openat2_in_root(rootfd, path, O_PATH)) >= 0) return fd;
+        }
     }
     int parent = openat2_in_root(rootfd, "/", O_PATH);
     if (parent < 0) return -1;
@@ -618,12 +748,7 @@ int open_in_root(int rootfd, const char* path, bool create, bool dir) {
         bool last = !slash || slash[1] == 0;
         int next = openat2_in_root(rootfd, buf, O_PATH);
         if (next < 0 && errno == ENOENT) {
-            if (last && !dir) {
-                int f = ::openat(parent, p, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-                if (f >= 0) ::close(f);
-            } else {
-                ::mkdirat(parent, p, 0755);
-            }
+            create_in(parent, p, !last || dir);
             next = openat2_in_root(rootfd, buf, O_PATH);
         }
         // A dangling symlink: create its target, resolved inside the root
@@ -682,6 +807,8 @@ int prepare_rootfs(const RootfsPlan& plan) {
     if (rc == 0 && plan.make_default_devices) rc = create_default_dev(rootfd, plan);
     for (size_t i = 0; rc == 0 && i < plan.devices.size(); i++) {
         auto& d = plan.devices[i];
+        // A /dev bound from the host is the host's: nothing is made in it (runc's rule).
+        if (!plan.make_default_devices && d.path.rfind("/dev/", 0) == 0) continue;
         rc = create_device(rootfd, plan, d.path.c_str(), d.type, static_cast<unsigned>(d.major),
                            static_cast<unsigned>(d.minor), d.file_mode.value_or(0666), d.uid.value_or(0),
                            d.gid.value_or(0));

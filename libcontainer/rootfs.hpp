@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "spec.hpp"
+#include "unique_fd.hpp"
 
 namespace rrun {
 
@@ -23,6 +24,9 @@ struct MountStep {
     uint64_t attr_set = 0, attr_clr = 0;  // MOUNT_ATTR_* for the whole tree (rro, rnosuid, ...)
     bool source_is_dir = true;      // what to create at the destination
     bool copy_up = false;           // tmpcopyup: the tmpfs starts with what was underneath
+    bool idmap = false;             // idmap/ridmap, or uidMappings given
+    bool idmap_recursive = false;   // ridmap: every mount of the tree is idmapped
+    int idmapped_tree = -1;         // the idmapped copy of the source to move in place (owned by the plan)
 };
 
 // A cgroup v1 hierarchy of the host, mounted again inside the container.
@@ -49,6 +53,8 @@ struct RootfsPlan {
     bool in_user_namespace = false;  // mknod is not allowed: bind devices from the host
     bool has_kcore = false;          // /dev/core -> /proc/kcore only where it exists (runc)
     bool new_cgroup_ns = false;      // without one, cgroup mounts bind the container's own cgroups
+    std::string cgroup2_path;        // v2 host: the container's cgroup, bound where cgroup2 cannot be mounted
+    std::vector<unique_fd> idmapped_trees;  // open_tree copies with MOUNT_ATTR_IDMAP, made by the parent
 };
 
 // Parent side, once the container's cgroup exists: cgroup mounts show it.

@@ -199,13 +199,29 @@ Process process_from_json(const json& p, const std::string& where) {
     out.args = strings(p, "args");
     out.env = strings(p, "env");
     if (out.args.empty()) throw Error(where + ".args: must be a non-empty array");
+    // exec's process JSON has no schema check: a NUL would cut a C string short.
+    auto has_nul = [](const std::string& s) { return s.find('\0') != std::string::npos; };
+    for (auto& a : out.args)
+        if (has_nul(a)) throw Error(where + ".args: must not contain a NUL character");
+    for (auto& e : out.env)
+        if (has_nul(e)) throw Error(where + ".env: must not contain a NUL character");
+    if (has_nul(out.cwd)) throw Error(where + ".cwd: must not contain a NUL character");
     if (out.cwd.empty() || out.cwd[0] != '/') throw Error(where + ".cwd: must be an absolute path");
     if (auto it = p.find("user"); it != p.end() && !it->is_null()) {
-        out.user.uid = it->value("uid", 0u);
-        out.user.gid = it->value("gid", 0u);
-        if (it->contains("umask") && !(*it)["umask"].is_null()) out.user.umask = (*it)["umask"].get<uint32_t>();
-        if (it->contains("additionalGids") && !(*it)["additionalGids"].is_null())
-            out.user.additional_gids = (*it)["additionalGids"].get<std::vector<uint32_t>>();
+        // Checked here too: exec's process JSON has no schema check, and a
+        // uid of -1 would mean "unchanged" (root) to setresuid.
+        auto id = [&](const json& v, const char* name) {
+            if (!v.is_number_unsigned() || v.get<uint64_t>() >= UINT32_MAX)
+                throw Error(where + ".user." + name + ": must be an integer from 0 to 4294967294");
+            return v.get<uint32_t>();
+        };
+        if (it->contains("uid")) out.user.uid = id((*it)["uid"], "uid");
+        if (it->contains("gid")) out.user.gid = id((*it)["gid"], "gid");
+        if (it->contains("umask") && !(*it)["umask"].is_null()) out.user.umask = id((*it)["umask"], "umask");
+        if (it->contains("additionalGids") && !(*it)["additionalGids"].is_null()) {
+            if (!(*it)["additionalGids"].is_array()) throw Error(where + ".user.additionalGids: must be an array");
+            for (auto& g : (*it)["additionalGids"]) out.user.additional_gids.push_back(id(g, "additionalGids"));
+        }
     }
     if (auto it = p.find("capabilities"); it != p.end() && !it->is_null()) {
         CapabilitySets c;
@@ -225,7 +241,7 @@ Process process_from_json(const json& p, const std::string& where) {
             if (res < 0) throw Error(at + ".type: unknown rlimit \"" + name + "\"");
             for (auto& seen : out.rlimits)
                 if (seen.resource == res) throw Error(at + ".type: duplicate rlimit \"" + name + "\"");
-            // The schema cannot bound uint64 (valijson reads int64), so negatives are caught here.
+            // The schema leaves uint64 unbounded (config.schema.json): negatives are caught here.
             if (!r.at("soft").is_number_unsigned() || !r.at("hard").is_number_unsigned())
                 throw Error(at + ": soft and hard must be unsigned integers");
             Rlimit rl{res, name, r.at("soft").get<uint64_t>(), r.at("hard").get<uint64_t>()};
@@ -323,7 +339,7 @@ Spec parse_spec(const std::string& text, const std::string& bundle, const std::s
         try {
             json unused = json::parse(text);
             (void)unused;
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {  // also out_of_range: a number too large (1e400)
             std::string what = e.what();
             auto pos = what.find("parse error");
             throw Error(source_name + ": invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos)));

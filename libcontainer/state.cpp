@@ -11,6 +11,7 @@
 #include <cstring>
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -49,6 +50,14 @@ std::string default_state_root(bool rootless) {
     if (!xdg || !*xdg)
         throw Error("rootless: XDG_RUNTIME_DIR is not set; set it or pass --root DIR for the container state");
     return join_path(xdg, "rrun");
+}
+
+std::string seccomp_cache_dir(bool rootless) {
+    try {
+        return default_state_root(rootless) + "/.seccomp-cache";
+    } catch (const Error&) {
+        return {};  // rootless without XDG_RUNTIME_DIR: no cache
+    }
 }
 
 static unique_fd lock_dir(const std::string& path, int fd) {
@@ -146,13 +155,72 @@ Status current_status(const ContainerState& st, const ContainerDir& dir) {
 }
 
 std::string state_to_json(const ContainerState& st) {
-    json j{{"ociVersion", st.oci_version}, {"id", st.id},           {"pid", st.pid},
-           {"pidStartTime", st.pid_start_time}, {"bundle", st.bundle}, {"rootfs", st.rootfs},
+    // What delete needs to clean up comes first: salvage_state finds it in a
+    // file cut short.
+    nlohmann::ordered_json j{{"pid", st.pid}, {"pidStartTime", st.pid_start_time}, {"cgroupPath", st.cgroup_path},
+           {"ociVersion", st.oci_version}, {"id", st.id}, {"bundle", st.bundle}, {"rootfs", st.rootfs},
            {"created", st.created},  {"owner", st.owner},     {"rootless", st.rootless},
            {"annotations", st.annotations}, {"configPath", st.config_path},
-           {"cgroupPath", st.cgroup_path}, {"poststartHooks", st.poststart_hooks},
-           {"poststopHooks", st.poststop_hooks}};
+           {"poststartHooks", st.poststart_hooks}, {"poststopHooks", st.poststop_hooks}};
     return j.dump();
+}
+
+namespace {
+
+// The JSON value after "KEY": in TEXT, if it is complete.
+std::optional<json> salvage_field(const std::string& text, const std::string& key) {
+    size_t at = text.find("\"" + key + "\":");
+    if (at == std::string::npos) return std::nullopt;
+    size_t start = at + key.size() + 3, end = start;
+    if (end < text.size() && text[end] == '"') {
+        for (end++; end < text.size() && text[end] != '"'; end++)
+            if (text[end] == '\\') end++;
+        end++;
+    } else {
+        while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) end++;
+        if (end == text.size()) return std::nullopt;  // the number may be cut short
+    }
+    if (end > text.size()) return std::nullopt;
+    try {
+        json v = json::parse(text.substr(start, end - start), nullptr, false);
+        if (v.is_discarded()) return std::nullopt;
+        return v;
+    } catch (const json::exception&) {
+        return std::nullopt;  // a number too large even for a double
+    }
+}
+
+}  // namespace
+
+ContainerState salvage_state(const ContainerDir& dir) {
+    ContainerState st;
+    std::string text;
+    try {
+        text = read_file_at(dir.fd(), "state.json");
+    } catch (const Error&) {
+        return st;
+    }
+    auto pid = salvage_field(text, "pid"), start = salvage_field(text, "pidStartTime");
+    auto cgroup = salvage_field(text, "cgroupPath");
+    if (pid && start && pid->is_number_unsigned() && start->is_number_unsigned() && pid->get<uint64_t>() < (1u << 30)) {
+        st.pid = static_cast<pid_t>(pid->get<uint64_t>());
+        st.pid_start_time = start->get<unsigned long long>();
+    }
+    // The file may say anything: only cgroups below a hierarchy's root
+    // (one path, or "KEY:PATH" lines; see CgroupHandle).
+    if (cgroup && cgroup->is_string()) {
+        std::string path = cgroup->get<std::string>();
+        bool below_root = !path.empty() && path.find("..") == std::string::npos;
+        for (size_t i = 0; below_root && i < path.size();) {
+            size_t eol = std::min(path.find('\n', i), path.size());
+            std::string line = path.substr(i, eol - i);
+            if (line[0] != '/') line = line.substr(line.find(':') + 1);
+            below_root = line.find_first_not_of('/') != std::string::npos;
+            i = eol + 1;
+        }
+        if (below_root) st.cgroup_path = path;
+    }
+    return st;
 }
 
 ContainerState state_from_json(const std::string& text, const std::string& source) {

@@ -33,6 +33,9 @@ void validate_container_id(const std::string& id);
 
 // The state root: --root, else /run/rrun for root, $XDG_RUNTIME_DIR/rrun rootless.
 std::string default_state_root(bool rootless);
+// Compiled seccomp filters are kept in the default state root, never in an
+// engine's --root, which engines expect to hold only containers.
+std::string seccomp_cache_dir(bool rootless);
 
 // One container's directory under the state root, held with an flock for the
 // lifetime of the object so concurrent commands on one id are serialised.
@@ -46,6 +49,9 @@ public:
     const std::string& path() const { return path_; }
     int fd() const { return fd_.get(); }
     std::string exec_fifo_path() const { return path_ + "/exec.fifo"; }
+    // The init writes why it could not reach the program here; `start` reads
+    // it, and its EOF (the init's CLOEXEC end closing at execve) means "running".
+    std::string start_result_path() const { return path_ + "/start.result"; }
 
     ContainerState load() const;
     void save(const ContainerState& st) const;
@@ -57,6 +63,10 @@ private:
     std::string path_;
     unique_fd fd_;
 };
+
+// What a damaged state.json of DIR still says about the init (pid and start
+// time, together only) and the cgroup; empty fields where it says nothing.
+ContainerState salvage_state(const ContainerDir& dir);
 
 // Derives the status from the real process, not from what was stored.
 Status current_status(const ContainerState& st, const ContainerDir& dir);

@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 
@@ -85,7 +86,7 @@ uint64_t parse_number(const std::string& flag, const std::string& value, uint64_
     char* end = nullptr;
     errno = 0;
     unsigned long long n = std::strtoull(value.c_str(), &end, 10);
-    if (value.empty() || value[0] == '-' || *end || errno || n > max)
+    if (value.empty() || !std::isdigit(static_cast<unsigned char>(value[0])) || *end || errno || n > max)
         throw UsageError("invalid value \"" + value + "\" for --" + flag + ": must be a number from 0 to " +
                          std::to_string(max));
     return n;

@@ -21,7 +21,8 @@ std::chrono::milliseconds parse_interval(const std::string& v) {
     double n = std::strtod(v.c_str(), &end);
     std::string unit(end ? end : "");
     double ms = unit == "ms" ? n : unit == "s" || unit.empty() ? n * 1000 : unit == "m" ? n * 60000 : unit == "h" ? n * 3600000 : -1;
-    if (v.empty() || end == v.c_str() || ms <= 0) throw UsageError("invalid value \"" + v + "\" for --interval: a duration like 5s or 500ms");
+    // !(<=): NaN too; the bound keeps the cast below defined (Go's limit is ~292 years).
+    if (v.empty() || end == v.c_str() || !(ms >= 1 && ms <= 1e12)) throw UsageError("invalid value \"" + v + "\" for --interval: a duration like 5s or 500ms");
     return std::chrono::milliseconds(static_cast<long long>(ms));
 }
 

@@ -32,7 +32,7 @@ const std::vector<Flag> exec_flags = {
     {"detach", 'd', false, "detach from the process"},
     {"pid-file", 0, true, "file to write the process pid to"},
     {"preserve-fds", 0, true, "pass N extra file descriptors (3 .. 3+N-1)"},
-    {"cgroup", 0, true, "sub-cgroup to run in (cgroup v2)"},
+    {"cgroup", 0, true, "[CONTROLLER[,...]:]SUB: run in this existing sub-cgroup (repeatable)"},
     {"ignore-paused", 0, false, "allow exec into a paused container"},
 };
 
@@ -57,6 +57,7 @@ int cmd_exec(const RuntimeContext& ctx, const Args& a) {
     o.process_label = a.get("process-label");
     o.apparmor = a.get("apparmor");
     o.pid_file = a.get("pid-file");
+    o.cgroups = a.all("cgroup");
     if (a.has("preserve-fds")) o.preserve_fds = parse_count("preserve-fds", a.get("preserve-fds"));
     o.ignore_paused = a.flag("ignore-paused");
     bool detach = a.flag("detach");

@@ -16,13 +16,13 @@ int cmd_features(const RuntimeContext&, const Args&) {
     f["ociVersionMin"] = "1.0.0";
     f["ociVersionMax"] = RRUN_OCI_VERSION;
     f["hooks"] = {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"};
-    f["mountOptions"] = {"async",   "atime",     "bind",      "defaults",    "dev",         "diratime",   "dirsync",
-                         "exec",    "lazytime",  "mand",      "noatime",     "nodev",       "nodiratime", "noexec",
-                         "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",   "private",    "rbind",
-                         "relatime", "remount",  "ro",        "rprivate",    "rshared",     "rslave",     "runbindable",
-                         "rw",      "shared",    "slave",     "strictatime", "suid",        "sync",       "unbindable"};
+    f["mountOptions"] = {"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "idmap",
+                         "lazytime", "mand", "noatime", "nodev", "nodiratime", "noexec", "nolazytime", "nomand",
+                         "norelatime", "nostrictatime", "nosuid", "private", "rbind", "relatime", "remount",
+                         "ridmap", "ro", "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "slave",
+                         "strictatime", "suid", "sync", "unbindable"};
     ordered linux_features;
-    linux_features["namespaces"] = {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"};
+    linux_features["namespaces"] = {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"};
     ordered caps = ordered::array();
     for (const char* c :
          {"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
@@ -40,7 +40,7 @@ int cmd_features(const RuntimeContext&, const Args&) {
     linux_features["apparmor"] = {{"enabled", true}};
     linux_features["selinux"] = {{"enabled", true}};
     linux_features["intelRdt"] = {{"enabled", false}};
-    linux_features["mountExtensions"] = {{"idmap", {{"enabled", false}}}};
+    linux_features["mountExtensions"] = {{"idmap", {{"enabled", true}}}};
     f["linux"] = linux_features;
     f["annotations"] = {{"io.github.rrun.version", RRUN_VERSION}};
     f["potentiallyUnsafeConfigAnnotations"] = ordered::array();

@@ -8,6 +8,7 @@
 
 #include "cli.hpp"
 #include "error.hpp"
+#include "exe_seal.hpp"
 #include "log.hpp"
 #include "namespaces.hpp"
 #include "seccomp.hpp"
@@ -57,7 +58,7 @@ RuntimeContext make_context(const cli::Args& g) {
     return ctx;
 }
 
-int run_main(const std::vector<std::string>& argv) {
+int run_main(const std::vector<std::string>& argv, char** raw_argv) {
     // Global flags end at the first word that is not a flag: the command.
     size_t cmd_index = 1;
     while (cmd_index < argv.size() && argv[cmd_index].size() > 1 && argv[cmd_index][0] == '-') {
@@ -103,6 +104,9 @@ int run_main(const std::vector<std::string>& argv) {
     // spec and features need no state root (and rootless may have none).
     RuntimeContext ctx;
     if (std::strcmp(cmd->name, "spec") && std::strcmp(cmd->name, "features")) ctx = make_context(global);
+    // The commands whose processes enter a container (see exe_seal.hpp).
+    if (!std::strcmp(cmd->name, "create") || !std::strcmp(cmd->name, "run") || !std::strcmp(cmd->name, "exec"))
+        protect_own_binary(raw_argv);
     return cmd->run(ctx, args);
 }
 
@@ -111,7 +115,7 @@ int run_main(const std::vector<std::string>& argv) {
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv, argv + argc);
     try {
-        return run_main(args);
+        return run_main(args, argv);
     } catch (const cli::UsageError& e) {
         log_error(e.what());
         std::fputs("Run 'rrun --help' for usage.\n", stderr);

@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
-#include <iostream>
 #include <iterator>
 
 #include <nlohmann/json.hpp>
@@ -72,7 +71,13 @@ int64_t parse_bytes(const std::string& flag, const std::string& v) {
 json read_resources(const std::string& from) {
     std::string text;
     if (from == "-") {
-        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw_errno("--resources -: read stdin");
+            text.append(buf, static_cast<size_t>(n));
+        }
     } else {
         text = read_file(from);
     }

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Configures and builds rrun into ./build (BUILD_TYPE=Release for benchmarks).
+# Configures and builds rrun into ./build (Release; BUILD_TYPE=RelWithDebInfo to debug).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" >/dev/null
 ninja -C build

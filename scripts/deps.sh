@@ -2,8 +2,12 @@
 # Installs what rrun needs to build and test, from Debian's archive. Quick
 # when everything is already there.
 set -euo pipefail
-PACKAGES=(g++ cmake ninja-build pkg-config nlohmann-json3-dev libvalijson-dev libseccomp-dev libcap-dev catch2
-          busybox-static uidmap python3 procps passwd util-linux)
+# libvalijson-dev is for the tests only: the reference JSON-schema validator
+# the unit tests compare rrun's compiled config checker with.
+PACKAGES=(g++ cmake ninja-build pkg-config nlohmann-json3-dev libseccomp-dev libcap-dev catch2
+          libvalijson-dev
+          busybox-static uidmap python3 procps passwd util-linux strace
+          clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <seccomp.h>
 
+#include "cache.hpp"
 #include "error.hpp"
 #include "log.hpp"
 #include "seccomp.hpp"
@@ -311,9 +312,15 @@ Filter compile(const json& seccomp) {
         add_arch(ctx, get_string(archs[i], where), where);
     }
     unsigned int flags = parse_flags(seccomp);
+    // The same text compiled before gives the same program: skip libseccomp.
+    std::string profile = seccomp.dump();
+    std::optional<CachedProgram> cached = cache_load(profile);
     const json& syscalls = get_array(seccomp, "syscalls", "linux.seccomp");
-    for (size_t i = 0; i < syscalls.size(); i++)
-        add_syscall_entry(ctx, syscalls[i], default_action, "linux.seccomp.syscalls[" + std::to_string(i) + "]", out);
+    if (cached)
+        out.notify = cached->notify;
+    else
+        for (size_t i = 0; i < syscalls.size(); i++)
+            add_syscall_entry(ctx, syscalls[i], default_action, "linux.seccomp.syscalls[" + std::to_string(i) + "]", out);
 
     if (const json* p = member(seccomp, "listenerPath")) out.listener_path = get_string(*p, "linux.seccomp.listenerPath");
     if (const json* m = member(seccomp, "listenerMetadata"))
@@ -323,7 +330,12 @@ Filter compile(const json& seccomp) {
     if (!out.notify && !out.listener_path.empty())
         log_debug("seccomp: linux.seccomp.listenerPath ignored: no SCMP_ACT_NOTIFY rule");
     out.flags = fit_flags(flags, out.notify);
-    out.program = export_program(ctx);
+    if (cached) {
+        out.program = std::move(cached->program);
+    } else {
+        out.program = export_program(ctx);
+        cache_store(profile, out.program, out.notify);
+    }
     return out;
 }
 

@@ -32,6 +32,11 @@ struct Filter {
 // ("linux.seccomp.syscalls[3].action: unknown action ...").
 Filter compile(const nlohmann::json& linux_seccomp);
 
+// Where compile() keeps the BPF it built, for the next container with the
+// same profile (cache.cpp); "" (the default) keeps nothing. `create` and
+// `exec` use a directory in the state root.
+void set_cache_dir(std::string dir);
+
 // Child side, async-signal-safe: installs the filter. Returns the notify fd
 // (>= 0) when f.notify, 0 when not, -1 with errno set on failure.
 int load(const Filter& f);

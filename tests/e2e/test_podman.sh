@@ -172,6 +172,17 @@ check_eq "-v: host file seen in the container" "from-host" "$out"
 check_eq "-v: container write seen on the host" "from-container" "$(cat "$P_ROOT/vol/out" 2>&1)"
 out=$(prun -v "$P_ROOT/vol:/data:ro" "$IMG" sh -c 'echo x >/data/out2')
 check_contains "-v :ro: read-only bind" "Read-only file system" "$out"
+# -v :idmap with a user namespace: the volume is idmapped with the container's
+# mappings, so a file of host root is root's inside (not nobody's).
+out=$(prun --uidmap 0:100000:65536 --gidmap 0:100000:65536 -v "$P_ROOT/vol:/data:idmap" "$IMG" \
+    sh -c 'stat -c %u:%g /data/in; touch /data/by-root; grep " /data " /proc/self/mountinfo')
+if [[ "$out" == *"does not support idmapped mounts"* ]]; then
+    echo "# skip -v :idmap: the filesystem of $P_ROOT cannot be idmapped here: $out"
+else
+    check_eq "-v :idmap: host root's file is root's inside" "0:0" "$(echo "$out" | sed -n 1p)"
+    check_contains "-v :idmap: the mount is idmapped" "idmapped" "$out"
+    check_eq "-v :idmap: root inside writes as host root" "0:0" "$(stat -c %u:%g "$P_ROOT/vol/by-root" 2>&1)"
+fi
 
 # --- seccomp (podman's default profile) --------------------------------------
 out=$(prun "$IMG" grep Seccomp: /proc/self/status)

@@ -68,6 +68,18 @@ check_eq "--userns=keep-id: the user's own uid/gid" "$(printf '%s\n%s' "$ROOTLES
 out=$(urun --network none --user 1000:1000 "$IMG" sh -c 'id -u; touch /tmp/f && stat -c %u /tmp/f')
 check_eq "--user 1000 (a subuid on the host)" "$(printf '1000\n1000')" "$out"
 
+# -v :idmap: the kernel idmaps a filesystem only for CAP_SYS_ADMIN in the user
+# namespace that mounted it (the initial one for the host's disks), which
+# rootless podman lacks: the runtime must refuse with a clear error.
+mkdir -p "$U/vol"; echo x >"$U/vol/in"; chown -R "$ROOTLESS_USER" "$U/vol"
+out=$(urun --network none --uidmap 0:1:4096 --gidmap 0:1:4096 -v "$U/vol:/data:idmap" "$IMG" sh -c 'stat -c %u:%g /data/in; grep " /data " /proc/self/mountinfo')
+if [[ "$out" == *idmapped* ]]; then
+    check_eq "-v :idmap: the user's file is root's inside" "0:0" "$(echo "$out" | sed -n 1p)"
+else
+    echo "# skip -v :idmap rootless: the kernel needs CAP_SYS_ADMIN over the volume's filesystem (the host's)"
+    check_contains "-v :idmap rootless: refused with a clear error" "needs CAP_SYS_ADMIN over its filesystem" "$out"
+fi
+
 # --- run -d, exec, stop, rm -------------------------------------------------------
 out=$(up run -d --network none --name e2e-rl "$IMG" sh -c 'trap "exit 42" TERM; while :; do sleep 1 & wait; done')
 check_true "run -d: prints the container id" grep -qE '^[0-9a-f]{64}$' <<<"$out"

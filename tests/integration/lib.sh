@@ -121,6 +121,14 @@ ensure_rootless_user() {
     chown "$ROOTLESS_USER" "$ROOTLESS_XDG"
     chmod 700 "$ROOTLESS_XDG"
 }
+# make_rootless_bundle DIR: a busybox bundle of the rootless user, `spec --rootless`, terminal off.
+make_rootless_bundle() {
+    mkdir -p "$1"
+    make_rootfs "$1/rootfs"
+    chown -R "$ROOTLESS_USER" "$1"
+    as_user "\$RRUN spec --rootless --bundle $1"
+    set_config "$1" "c['process']['terminal'] = False"
+}
 # as_user CMD...: runs a shell command as the rootless user with its own XDG_RUNTIME_DIR.
 as_user() {
     su "$ROOTLESS_USER" -s /bin/bash -c "export XDG_RUNTIME_DIR=$ROOTLESS_XDG RRUN=$RRUN; cd $WORK; $*"

@@ -59,6 +59,23 @@ check_eq "events --stats: pids.current of the one sleep" 1 "$(echo "$stats" | js
 check_eq "events --stats: pids limit" 50 "$(echo "$stats" | json_field '["data"]["pids"]["limit"]')"
 check_true "events --stats: cpu usage counted" test "$(echo "$stats" | json_field '["data"]["cpu"]["usage"]["total"]')" -gt 0
 
+# --- exec --cgroup: runc's [CONTROLLER:]SUB, into existing sub-cgroups only
+mkdir /sys/fs/cgroup/memory/$CG/sub /sys/fs/cgroup/pids/$CG/sub
+out=$(r exec --cgroup memory:sub --cgroup pids:sub lim1 cat /proc/self/cgroup)
+check_contains "exec --cgroup memory:sub: the process is in the memory sub-cgroup" ":memory:/sub" "$out"
+check_contains "exec --cgroup pids:sub: and in the pids one" ":pids:/sub" "$out"
+check_eq "exec --cgroup: the other hierarchies keep the container's cgroup" / "$(grep :freezer: <<<"$out" | cut -d: -f3)"
+check_eq "exec --cgroup: the sub-cgroup is empty again after the exec" "" "$(cat /sys/fs/cgroup/memory/$CG/sub/cgroup.procs)"
+out=$(r exec --cgroup sub lim1 true 2>&1); rc=$?
+check_eq "exec --cgroup SUB missing in some hierarchy fails" 1 $rc
+check_contains "and names the missing sub-cgroup" "sub-cgroup /sys/fs/cgroup/" "$out"
+out=$(r exec --cgroup memory:../.. lim1 true 2>&1); rc=$?
+check_eq "exec --cgroup with .. is refused" 1 $rc
+check_contains "with an error naming the flag" "exec --cgroup" "$out"
+out=$(r exec --cgroup nosuchctl:sub lim1 true 2>&1); rc=$?
+check_contains "exec --cgroup with an unknown controller names it" '"nosuchctl"' "$out"
+rmdir /sys/fs/cgroup/memory/$CG/sub /sys/fs/cgroup/pids/$CG/sub
+
 # --- update: runc's flags, and linux.resources JSON on stdin and from a file
 r update --pids-limit 60 --memory 100m --memory-swap 200m --memory-reservation 50m --cpu-shares 256 --cpu-quota 30000 --cpu-period 50000 --cpuset-cpus 0 lim1
 check_eq "update flags exit 0" 0 $?

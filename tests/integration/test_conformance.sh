@@ -2,15 +2,15 @@
 # Runs the OCI runtime-spec conformance suite (oci-conformance/) against the
 # built rrun so that CI shows the numbers.  This test passes as long as the
 # suite itself runs and prints its totals: the suite is a report, not a gate
-# (rrun does not implement every requirement yet).  The suite stops starting
-# new tests after CONFORMANCE_BUDGET seconds (default 75) to keep CTest quick;
-# tests not run are reported as skipped.  CONFORMANCE_BUDGET=0 runs them all.
+# (rrun deliberately differs on one requirement, see oci-conformance/README.md).
+# It runs every test (about 4 min on 2 cores); CONFORMANCE_BUDGET=SECS stops
+# starting new tests after SECS seconds, and the rest are reported as skipped.
 . "$(dirname "$0")/lib.sh"
 need_root
 SUITE=$(cd "$TESTS_DIR/.." && pwd)/oci-conformance/run
 [ -x "$SUITE" ] || skip_all "the suite is missing at $SUITE"
 
-RUNTIME=$RRUN "$SUITE" --jobs "${CONFORMANCE_JOBS:-2}" --budget "${CONFORMANCE_BUDGET:-75}" \
+RUNTIME=$RRUN "$SUITE" --jobs "${CONFORMANCE_JOBS:-2}" --budget "${CONFORMANCE_BUDGET:-0}" \
     --json "$WORK/conformance.json" >"$WORK/conformance.tap" 2>"$WORK/conformance.err"
 rc=$?
 # the suite's own TAP, indented so that it reads as this test's diagnostics

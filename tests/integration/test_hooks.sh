@@ -73,8 +73,11 @@ done
 
 fail_hook startContainer
 r create -b "$B" f2
-r start f2
-check_true "a failing startContainer hook stops the container" wait_for status_is f2 stopped
+out=$(r start f2 2>&1); rc=$?
+check_eq "a failing startContainer hook fails start (runtime.md: generate an error)" 1 $rc
+check_contains "start's error names the startContainer hook" "hooks.startContainer[0]" "$out"
+check_contains "start's error has the hook's stderr" "startContainer-broke" "$out"
+check_eq "a failing startContainer hook stops the container" stopped "$(status_of f2)"
 check_true "and the program never ran" test -z "$(grep program "$M/order" 2>/dev/null)"
 r delete f2
 

@@ -316,3 +316,49 @@ TEST_CASE("seccomp: features and the state version", "[seccomp]") {
     CHECK(std::find(feat["archs"].begin(), feat["archs"].end(), "SCMP_ARCH_X86_64") != feat["archs"].end());
 #endif
 }
+
+TEST_CASE("seccomp: a compiled program is cached and used again only for the same text", "[seccomp]") {
+    char tmpl[] = "/tmp/rrun-seccomp-cache.XXXXXX";
+    REQUIRE(::mkdtemp(tmpl));
+    std::string dir = std::string(tmpl) + "/cache";
+    sc::set_cache_dir(dir);
+    json p = profile({rule({"rmdir"}, "SCMP_ACT_ERRNO"), rule({"mkdirat"}, "SCMP_ACT_KILL")});
+    sc::Filter first = sc::compile(p);
+    auto entries = [&] {
+        size_t n = 0;
+        for (auto& e : std::filesystem::directory_iterator(dir)) n += e.path().extension() == ".bpf";
+        return n;
+    };
+    CHECK(entries() == 1);
+    CHECK(same_program(sc::compile(p), first));
+    // An entry that does not hold this very text is not used, even under its name.
+    for (auto& e : std::filesystem::directory_iterator(dir)) {
+        std::string path = e.path();
+        std::string text;
+        {
+            rrun::unique_fd fd(::open(path.c_str(), O_RDWR));
+            struct stat st;
+            REQUIRE(::fstat(fd.get(), &st) == 0);
+            text.resize(static_cast<size_t>(st.st_size));
+            REQUIRE(::read(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+            auto at = text.find("rmdir");
+            REQUIRE(at != std::string::npos);
+            text[at] = 'R';                // same length, other profile text,
+            text.back() = static_cast<char>(text.back() ^ 0x55);  // and a program that is not p's
+            REQUIRE(::pwrite(fd.get(), text.data(), text.size(), 0) == static_cast<ssize_t>(text.size()));
+        }
+    }
+    CHECK(same_program(sc::compile(p), first));
+    // A profile that differs compiles to its own program and entry.
+    json other = profile({rule({"getppid"}, "SCMP_ACT_ERRNO")});
+    CHECK_FALSE(same_program(sc::compile(other), first));
+    CHECK(entries() == 2);
+    // What the cached program does is what the profile says.
+    sc::Filter again = sc::compile(p);
+    CHECK(run_filtered(again, [] { return ::rmdir("/nonexistent-rrun") < 0 && errno == EPERM ? 0 : 1; }) == 0);
+    // A directory others can write is not trusted.
+    REQUIRE(::chmod(dir.c_str(), 0777) == 0);
+    CHECK(same_program(sc::compile(p), first));
+    sc::set_cache_dir("");
+    std::filesystem::remove_all(tmpl);
+}

@@ -9,6 +9,7 @@
 #include "error.hpp"
 #include "rootfs.hpp"
 #include "spec.hpp"
+#include "schema/schema.hpp"
 #include "validate.hpp"
 
 using nlohmann::json;
@@ -404,15 +405,93 @@ TEST_CASE("parse_spec error messages name the source and the field", "[spec]") {
     }
 }
 
-TEST_CASE("json_path_from_context turns valijson context into a JSON path", "[spec]") {
-    CHECK(rrun::json_path_from_context({"<root>", "[process]", "[args]"}) == "process.args");
-    CHECK(rrun::json_path_from_context({"<root>", "[mounts]", "[0]"}) == "mounts[0]");
-    CHECK(rrun::json_path_from_context({"<root>", "[linux]", "[namespaces]", "[3]", "[type]"}) ==
-          "linux.namespaces[3].type");
-    CHECK(rrun::json_path_from_context({"<root>", "[process]", "[rlimits]", "[0]", "[12]"}) ==
-          "process.rlimits[0][12]");
-    CHECK(rrun::json_path_from_context({"<root>"}) == "(document)");
-    CHECK(rrun::json_path_from_context({}) == "(document)");
+TEST_CASE("the compiled schema: each keyword's message and path", "[spec]") {
+    json doc = minimal_config();
+    auto error_of = [](const json& d) {
+        try {
+            rrun::validate_config(d, "c.json");
+        } catch (const rrun::Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    CHECK(error_of(doc) == "accepted");
+    SECTION("type") {
+        doc["process"]["terminal"] = "yes";
+        CHECK(error_of(doc) == "c.json: process.terminal: wrong type");
+        doc["process"]["terminal"] = false;
+        doc["process"]["user"]["uid"] = 1.5;  // integer means integer
+        CHECK(error_of(doc) == "c.json: process.user.uid: wrong type");
+    }
+    SECTION("required, named at the object") {
+        doc["process"]["user"].erase("gid");
+        CHECK(error_of(doc) == "c.json: process.user: missing required property \"gid\"");
+    }
+    SECTION("enum") {
+        doc["linux"]["namespaces"][1]["type"] = "bogus";
+        CHECK(error_of(doc) == "c.json: linux.namespaces[1].type: value is not one of the allowed values");
+        doc["linux"]["namespaces"][1]["type"] = 7;
+        CHECK(error_of(doc) == "c.json: linux.namespaces[1].type: value is not one of the allowed values");
+    }
+    SECTION("minimum and maximum, also beyond int64") {
+        doc["process"]["oomScoreAdj"] = 1001;
+        CHECK(error_of(doc) == "c.json: process.oomScoreAdj: value out of range");
+        doc["process"]["oomScoreAdj"] = -1000;
+        CHECK(error_of(doc) == "accepted");
+        doc["process"]["user"]["uid"] = 18446744073709551615ULL;
+        CHECK(error_of(doc) == "c.json: process.user.uid: value out of range");
+        doc["process"]["user"]["uid"] = 4294967295ULL;
+        CHECK(error_of(doc) == "accepted");
+    }
+    SECTION("minLength and pattern") {
+        doc["ociVersion"] = "";
+        CHECK(error_of(doc) == "c.json: ociVersion: must not be empty");
+        doc["ociVersion"] = "1.2.0";
+        doc["process"]["rlimits"][0]["type"] = "nofile";
+        CHECK(error_of(doc) == "c.json: process.rlimits[0].type: does not match the pattern ^RLIMIT_[A-Z]+$");
+        doc["process"]["rlimits"][0]["type"] = "RLIMIT_NOFILE";
+        doc["linux"]["resources"]["devices"] = {{{"allow", false}, {"access", "rwx"}}};
+        CHECK(error_of(doc) == "c.json: linux.resources.devices[0].access: does not match the pattern ^[rwm]*$");
+        doc["linux"]["resources"]["devices"][0]["access"] = "";
+        CHECK(error_of(doc) == "accepted");
+    }
+    SECTION("additionalProperties: every value of a map") {
+        doc["annotations"] = {{"a", "1"}, {"b", 2}};
+        CHECK(error_of(doc) == "c.json: annotations.b: wrong type");
+        doc["annotations"] = {{"a", "1"}, {"12", 2}};
+        CHECK(error_of(doc) == "c.json: annotations[12]: wrong type");
+    }
+    SECTION("the deepest problem is the one named") {
+        doc["process"].erase("cwd");
+        doc["process"]["args"] = "sh";
+        CHECK(error_of(doc) == "c.json: process.args: wrong type");
+    }
+    SECTION("unknown properties are accepted everywhere") {
+        doc["x-top"] = {1, 2};
+        doc["process"]["x-extra"] = nullptr;
+        CHECK(error_of(doc) == "accepted");
+    }
+}
+
+TEST_CASE("schema patterns: the subset config.schema.json uses", "[spec]") {
+    using rrun::schema::pattern_matches;
+    using rrun::schema::pattern_supported;
+    CHECK(pattern_matches("^RLIMIT_[A-Z]+$", "RLIMIT_NOFILE"));
+    CHECK_FALSE(pattern_matches("^RLIMIT_[A-Z]+$", "RLIMIT_"));
+    CHECK_FALSE(pattern_matches("^RLIMIT_[A-Z]+$", "RLIMIT_NOFILE "));
+    CHECK(pattern_matches("^SCMP_ARCH_", "SCMP_ARCH_X86_64"));
+    CHECK_FALSE(pattern_matches("^SCMP_ARCH_", "X_SCMP_ARCH_"));
+    CHECK(pattern_matches("^[rwm]*$", ""));
+    CHECK(pattern_matches("^[rwm]*$", "rwm"));
+    CHECK_FALSE(pattern_matches("^[rwm]*$", "rwx"));
+    CHECK(pattern_matches("b+c?$", "aabbb"));   // unanchored start: a search
+    CHECK(pattern_matches("[^0-9]\\.x", "a.x"));
+    CHECK_FALSE(pattern_matches("[^0-9]\\.x", "1.x"));
+    CHECK(pattern_supported("^[a-z_-]+\\.[0-9]?$"));
+    CHECK_FALSE(pattern_supported("^(a|b)$"));
+    CHECK_FALSE(pattern_supported("a{2}"));
+    CHECK_FALSE(pattern_supported("*a"));
+    CHECK_FALSE(pattern_supported("[abc"));
 }
 
 TEST_CASE("name tables", "[spec]") {
@@ -479,11 +558,16 @@ TEST_CASE("parse_mount_options", "[spec][mount]") {
         CHECK(step.data == "mode=755,size=65536k");
         CHECK(step.flags == (MS_NOSUID | MS_STRICTATIME));
     }
-    SECTION("options rrun cannot honour yet are refused, naming the mount") {
-        REQUIRE_THROWS_WITH(rrun::parse_mount_options({"nosuid", "idmap"}, step, "mounts[4]"),
-                            "mounts[4].options: \"idmap\" is not supported yet");
+    SECTION("idmap and ridmap mark the mount, never reach mount(2)") {
+        rrun::parse_mount_options({"nosuid", "idmap"}, step, "mounts[4]");
+        CHECK(step.idmap);
+        CHECK(!step.idmap_recursive);
+        CHECK(step.data.empty());
         rrun::MountStep s;
-        REQUIRE_THROWS_AS(rrun::parse_mount_options({"idmap"}, s, "mounts[0]"), rrun::Error);
+        rrun::parse_mount_options({"rbind", "ridmap"}, s, "mounts[0]");
+        CHECK(s.idmap);
+        CHECK(s.idmap_recursive);
+        CHECK(s.data.empty());
     }
 }
 

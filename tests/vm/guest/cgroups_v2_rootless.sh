@@ -22,8 +22,7 @@ check_eq "its cgroup is /ID beside ours, in the delegation" "0::$parent/u1" "$(c
 check_eq "host: pids.max" 20 "$(cat $CG$parent/u1/pids.max)"
 check_eq "host: memory.max" 67108864 "$(cat $CG$parent/u1/memory.max)"
 wait_for test -e "$WORK/shared/seen"
-TODO="rootless: /sys/fs/cgroup in the container is the host's root (rootfs binds it when the fresh cgroup2 mount gets EBUSY), not the container's cgroup" \
-    check_eq "the container sees its limits" "20 67108864" "$(tr '\n' ' ' < "$WORK/shared/seen" 2>/dev/null | sed 's/ $//')"
+check_eq "the container sees its own cgroup's limits at /sys/fs/cgroup" "20 67108864" "$(tr '\n' ' ' < "$WORK/shared/seen" 2>/dev/null | sed 's/ $//')"
 r pause u1
 check_eq "rootless pause: paused" paused "$(status_of u1)"
 c1=$(wc -l < "$WORK/shared/count"); sleep 1; c2=$(wc -l < "$WORK/shared/count")
