@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -10,7 +11,9 @@
 #include <unistd.h>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -32,23 +35,14 @@ namespace {
 // Read from /etc/passwd as runc does, not through NSS: rrun is linked
 // statically and NSS modules cannot be loaded into it.
 std::string owner_name() {
-    std::string uid = std::to_string(::geteuid());
-    std::string passwd;
-    try {
-        passwd = read_file("/etc/passwd");
-    } catch (const Error&) {
-        return uid;
+    uid_t uid = ::geteuid();
+    std::unique_ptr<FILE, int (*)(FILE*)> passwd(std::fopen("/etc/passwd", "re"), std::fclose);
+    while (passwd) {
+        struct passwd* pw = ::fgetpwent(passwd.get());
+        if (!pw) break;
+        if (pw->pw_uid == uid) return pw->pw_name;
     }
-    for (size_t line = 0; line < passwd.size();) {
-        size_t end = passwd.find('\n', line);
-        if (end == std::string::npos) end = passwd.size();
-        // name:password:uid:...
-        size_t c1 = passwd.find(':', line), c2 = c1 < end ? passwd.find(':', c1 + 1) : end;
-        size_t c3 = c2 < end ? passwd.find(':', c2 + 1) : end;
-        if (c3 < end && passwd.compare(c2 + 1, c3 - c2 - 1, uid) == 0) return passwd.substr(line, c1 - line);
-        line = end + 1;
-    }
-    return uid;
+    return std::to_string(uid);
 }
 
 unique_fd pidfd_of(const ContainerState& st) {

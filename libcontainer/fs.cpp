@@ -1,7 +1,9 @@
 #include "fs.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <cerrno>
@@ -84,6 +86,13 @@ void write_file_atomic_at(int dirfd, const std::string& name, std::string_view d
 
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
     write_file_atomic_at(AT_FDCWD, path, data, mode);
+}
+
+int openat2_resolve(int dirfd, const char* path, int flags, unsigned long long resolve) {
+    struct open_how how{};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.resolve = resolve;
+    return static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
 }
 
 void mkdir_p(const std::string& path, mode_t mode) {

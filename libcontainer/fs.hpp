@@ -17,6 +17,9 @@ void write_existing_file(const std::string& path, std::string_view data);
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
 void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data, mode_t mode = 0644);
 void mkdir_p(const std::string& path, mode_t mode);
+// openat2(2) with RESOLVE (RESOLVE_* flags), O_CLOEXEC added; -1 and errno on
+// failure. No allocation: safe in the child between clone and exec.
+int openat2_resolve(int dirfd, const char* path, int flags, unsigned long long resolve);
 // Removes a directory tree without following symlinks; missing is fine.
 void remove_tree(const std::string& path);
 bool path_exists(const std::string& path);

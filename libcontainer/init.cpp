@@ -12,7 +12,6 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cerrno>
@@ -29,10 +28,7 @@ namespace {
 // A file of the container's procfs ("/proc/..." PATH): no symlink on the
 // way, and it must be procfs, so an image cannot point the write elsewhere.
 int open_proc_file(const char* path, int flags) {
-    struct open_how how{};
-    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    int fd = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how));
+    int fd = openat2_resolve(AT_FDCWD, path, flags, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
     struct statfs sfs;
     if (fd >= 0 && (::fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)) {
         ::close(fd);

@@ -37,7 +37,7 @@ unsigned long propagation_from_name(const std::string& name) {
     return 0;
 }
 
-void parse_mount_options(const std::vector<std::string>& options, MountStep& step, const std::string& where) {
+void parse_mount_options(const std::vector<std::string>& options, MountStep& step) {
     struct Flag {
         const char* name;
         bool clear;
@@ -317,7 +317,7 @@ RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace) 
         step.source = m.source;
         step.type = m.type;
         if (m.type == "bind") step.kind = MountKind::bind;
-        parse_mount_options(m.options, step, where);
+        parse_mount_options(m.options, step);
         if (step.kind == MountKind::bind) {
             if (step.source.empty()) throw Error(where + ".source: a bind mount needs a source");
             // A relative bind source is relative to the bundle, our cwd (runc's
@@ -358,10 +358,7 @@ RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace) 
 namespace {
 
 int openat2_in_root(int rootfd, const char* path, int flags) {
-    struct open_how how{};
-    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    return static_cast<int>(::syscall(SYS_openat2, rootfd, path, &how, sizeof how));
+    return openat2_resolve(rootfd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 struct FdPath {

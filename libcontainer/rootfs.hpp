@@ -62,7 +62,7 @@ void point_cgroup_mounts_at(RootfsPlan& plan, const std::string& cgroup_handle_p
 // Parent side: parses mount options and looks at the host; throws Error naming the field.
 RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace);
 // Mount flags and data from OCI options, exposed for the unit tests.
-void parse_mount_options(const std::vector<std::string>& options, MountStep& step, const std::string& where);
+void parse_mount_options(const std::vector<std::string>& options, MountStep& step);
 unsigned long propagation_from_name(const std::string& name);
 
 // Child side (after clone, inside the new mount namespace). Return 0, or -1

@@ -16,9 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string text(reinterpret_cast<const char*>(data), size);
     try {
         rrun::Spec spec = rrun::parse_spec(text, "/bundle", "config.json");
-        for (size_t i = 0; i < spec.mounts.size(); i++) {
+        for (auto& mount : spec.mounts) {
             rrun::MountStep step;
-            rrun::parse_mount_options(spec.mounts[i].options, step, "mounts[" + std::to_string(i) + "]");
+            rrun::parse_mount_options(mount.options, step);
         }
         if (spec.process) rrun::plan_process(*spec.process, spec, 0, false);
     } catch (const rrun::Error&) {
