@@ -604,7 +604,9 @@ CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std
             if (requested)
                 throw Error("rootless: linux.resources asks for limits but no cgroup is delegated to this user (" + problem +
                             "); run as root, delegate a cgroup v2 subtree, or drop the limits");
-            log_warning("rootless: no cgroup is delegated to this user (" + problem + "); running without a cgroup of its own");
+            // Silent like runc and crun: conmon gives the runtime the container's
+            // own stderr, so a warning would land in the container's output.
+            log_debug("rootless: no cgroup is delegated to this user (" + problem + "); running without a cgroup of its own");
             return {};
         }
     }

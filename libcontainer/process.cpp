@@ -226,13 +226,28 @@ void report_failure(int fifo) {
     dprintf(STDERR_FILENO, "rrun: %s\n", text);
 }
 
+// Dispositions and the mask survive execve: what the caller of rrun ignored
+// or blocked (a CI runner, nohup, an engine's shim) would otherwise reach the
+// container, and a shell there cannot trap a signal ignored on entry.
+void reset_signal_state() {
+    struct sigaction dfl = {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);  // glibc's own two fail: fine
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 void exec_process(ProcessPlan& plan, ReadyProcess& ready, int report_fd, int result_fifo) {
+    reset_signal_state();
     if (plan.seccomp && !ready.seccomp_loaded && seccomp::load(*plan.seccomp) < 0)
         child_fail(errno, "load the seccomp filter");
     else if (plan.cpus_final && ::sched_setaffinity(0, sizeof(cpu_set_t), &*plan.cpus_final) < 0)
         child_fail(errno, "process.execCPUAffinity.final");
     else
         ::execve(ready.exe, plan.argv.data(), plan.envp.data()), child_fail(errno, "exec %s", ready.exe);
+    ::signal(SIGPIPE, SIG_IGN);  // a reader gone must not hide the failure behind a signal
     if (report_fd < 0 || !sync_send(report_fd, child_failure())) report_failure(result_fifo);
     _exit(127);
 }

@@ -107,6 +107,16 @@ wait_for() {
     return 1
 }
 
+# Runs a command with SIGUSR1 ignored and SIGUSR2 blocked, as a CI runner,
+# nohup or an engine's shim may hand them to the runtime.
+with_signals_muffled() {
+    python3 -c 'import os, signal, sys
+signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR2])
+os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
+signal_state() { grep -E '^Sig(Blk|Ign):' | xargs; }
+
 pid_alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
 # The rootless test user (created once; useradd gives it subuid/subgid ranges).

@@ -23,6 +23,8 @@ r exec e1 sh -c 'kill -KILL $$'
 check_eq "exec returns 128+N for a signal" 137 $?
 check_contains "exec gets the container's capabilities" "CapBnd:	0000000020000420" "$(r exec e1 cat /proc/self/status)"
 check_contains "exec gets noNewPrivileges" "NoNewPrivs:	1" "$(r exec e1 cat /proc/self/status)"
+out=$(with_signals_muffled "$RRUN" --root "$STATE_ROOT" exec e1 cat /proc/self/status | signal_state)
+check_eq "exec: signals the caller ignored or blocked are not the program's" "SigBlk: 0000000000000000 SigIgn: 0000000000000000" "$out"
 check_eq "--env adds to the environment" "bar" "$(r exec -e FOO=bar e1 sh -c 'echo $FOO')"
 check_contains "the container's env is kept" "PATH=/usr/local/sbin" "$(r exec e1 env)"
 check_eq "--cwd sets the working directory" /tmp "$(r exec --cwd /tmp e1 pwd)"

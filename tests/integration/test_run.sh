@@ -34,6 +34,11 @@ out=$(r run --bundle "$B" e5)
 check_contains "the default spec's noNewPrivileges is applied" "NoNewPrivs:	1" "$out"
 check_contains "the default spec's capabilities are applied" "CapBnd:	0000000020000420" "$out"
 
+out=$(with_signals_muffled "$RRUN" --root "$STATE_ROOT" run --bundle "$B" e6 | signal_state)
+check_eq "run: signals the caller ignored or blocked are not the program's" "SigBlk: 0000000000000000 SigIgn: 0000000000000000" "$out"
+set_args "$B" sh -c 'trap "echo got-usr1" USR1; kill -USR1 $$; echo done'
+check_eq "run: a shell can trap a signal its caller ignored" "got-usr1 done" "$(with_signals_muffled "$RRUN" --root "$STATE_ROOT" run --bundle "$B" e7 | xargs)"
+
 set_args "$B" sh -c 'exit 3'
 r run --keep --bundle "$B" k1
 check_eq "run --keep still returns the exit code" 3 $?
