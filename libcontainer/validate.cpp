@@ -114,6 +114,9 @@ private:
         }
         size_t len = path.size();
         auto visit = [&](const std::string& key, const json& value, const s::Node& sub) {
+            // Keys become C strings too: sysctl names, unified cgroup file names.
+            if (key.find('\0') != std::string::npos)
+                return report(path, level + 1, "a property name must not contain a NUL character");
             // A key of digits reads as an index, as in "rlimits[0]".
             bool digits = !key.empty() && key.find_first_not_of("0123456789") == std::string::npos;
             if (digits)

@@ -113,6 +113,8 @@ bad_config "NUL inside an argument" "process.args" "good['process']['args'] = ['
 bad_config "NUL inside an env entry" "process.env" "good['process']['env'] = ['A=\\u0000']; out = json.dumps(good).encode()"
 bad_config "NUL inside a mount destination" "mounts" "good['mounts'][0]['destination'] = '/pr\\u0000oc'; out = json.dumps(good).encode()"
 bad_config "NUL inside root.path" "root.path" "good['root']['path'] = 'root\\u0000fs'; out = json.dumps(good).encode()"
+bad_config "NUL inside a sysctl name" "linux.sysctl" "good['linux']['sysctl'] = {'kernel.domainname\\u0000/../x': 'x'}; out = json.dumps(good).encode()"
+bad_config "NUL inside a unified cgroup file name" "linux.resources.unified" "good['linux']['resources'] = {'unified': {'pids.max\\u0000x': '5'}}; out = json.dumps(good).encode()"
 bad_config "mount destination climbing out" "bogusfs" "good['mounts'][0]['destination'] = '/proc/../../../../../etc'; good['mounts'][0]['type'] = 'bogusfs'; out = json.dumps(good).encode()"
 bad_config "a 64 KiB hostname" "hostname" "good['hostname'] = 'h' * 65536; out = json.dumps(good).encode()"
 bad_config "a sysctl key climbing out" "linux.sysctl" "good['linux']['sysctl'] = {'../../../etc/passwd': 'x'}; out = json.dumps(good).encode()"

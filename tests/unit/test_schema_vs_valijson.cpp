@@ -67,7 +67,8 @@ bool valijson_accepts(const json& doc) {
 }
 
 // The one rule rrun adds to the schema (validate.cpp): a string the schema
-// describes must not hold a NUL, which would cut it short as a C string.
+// describes must not hold a NUL, which would cut it short as a C string;
+// nor may the key of a map whose values the schema describes.
 bool schema_string_with_nul(const json& schema, const json& node, const json& doc) {
     if (auto ref = node.find("$ref"); ref != node.end())
         return schema_string_with_nul(schema, schema[json::json_pointer(ref->get<std::string>().substr(1))], doc);
@@ -81,8 +82,9 @@ bool schema_string_with_nul(const json& schema, const json& node, const json& do
     for (auto& [name, value] : doc.items()) {
         if (props != node.end() && props->contains(name)) {
             if (schema_string_with_nul(schema, (*props)[name], value)) return true;
-        } else if (extra != node.end() && extra->is_object() && schema_string_with_nul(schema, *extra, value)) {
-            return true;
+        } else if (extra != node.end() && extra->is_object() &&
+                   (name.find('\0') != std::string::npos || schema_string_with_nul(schema, *extra, value))) {
+            return true;  // a map's keys are C strings too (sysctl names, cgroup files)
         }
     }
     return false;
