@@ -336,6 +336,25 @@ def callgrind_counts(rrun, work, bundle, seccomp_bundle):
     return counts
 
 
+def measure_first_cpuset(n):
+    """mkdir of a v1 cpuset cgroup on a host with no other: the kernel turns
+    its cpuset static keys on (and off again after the rmdir), which every
+    runtime's create pays here and no host with another cpuset cgroup does."""
+    top = "/sys/fs/cgroup/cpuset"
+    if os.geteuid() != 0 or not os.path.exists(os.path.join(top, "cpuset.cpus")):
+        return None
+    if any(os.path.isdir(os.path.join(top, e)) for e in os.listdir(top)):
+        return None  # another cpuset cgroup exists: nobody pays it
+    probe, times = os.path.join(top, "rrun-bench-probe"), []
+    for _ in range(n):
+        time.sleep(0.3)  # as far apart as the runtimes' creates are from their deletes' rmdir
+        t = time.perf_counter()
+        os.mkdir(probe)
+        times.append((time.perf_counter() - t) * 1000)
+        os.rmdir(probe)
+    return summary(times)
+
+
 def with_libraries(path):
     """The binary and the shared libraries it loads, in bytes."""
     total = os.path.getsize(path)
@@ -385,6 +404,8 @@ def run_section(a):
         merge(part)
         log("[%s] create/start/wait/delete x%d" % (a.section, n))
         merge(measure_cycle(rts, true_b, n, work))
+        if not rootless:
+            result["first_cpuset"] = measure_first_cpuset(small)
         log("[%s] exec x%d" % (a.section, small))
         merge(measure_exec(rts, sleep_b, small))
         if a.section in ("ns", "rootless") and a.scale:
@@ -458,6 +479,10 @@ def table(section, title):
     if fl:
         lines.append("| floor: `unshare -rmpfiunC --mount-proc true`, median (ms) | %s |%s" % (
             fmt(fl["median"]), " |" * (len(names) + 1)))
+    fc = section.get("first_cpuset")
+    if fc:
+        lines.append("| kernel alone: mkdir of the only v1 cpuset cgroup (part of every runtime's create), median (ms) | %s |%s" % (
+            fmt(fc["median"]), " |" * (len(names) + 1)))
     for name, why in section.get("unusable", {}).items():
         lines.append("")
         lines.append("%s: n/a here (%s)" % (name, why))
@@ -503,6 +528,10 @@ def goals(ns):
         cv = value(c, key, "median") if c else None
         line(label + " vs 0.8 x crun", v, cv * 0.8 if cv else None, "0.8 x crun = %s" % fmt(cv * 0.8 if cv else None))
         line(label + " vs 2.5 x floor", v, fl * 2.5 if fl else None, "2.5 x floor = %s" % fmt(fl * 2.5 if fl else None))
+    fc = (ns.get("first_cpuset") or {}).get("median")
+    if fc:
+        out.append("- (%s ms of every runtime's create is the kernel's mkdir of the first v1 cpuset cgroup on this "
+                   "host, where no other exists; see bench/README.md)" % fmt(fc))
     line("exec median vs crun", value(r, "exec", "median"), value(c, "exec", "median") if c else None, "crun")
     for key in ("rss_create", "rss_run"):
         v, cv = value(r, key, "median"), value(c, key, "median") if c else None
