@@ -181,8 +181,23 @@ int set_scheduling(const ProcessPlan& plan) {
     return 0;
 }
 
+// Dispositions and the mask survive execve: what the caller of rrun ignored
+// or blocked (a CI runner, nohup, an engine's shim) would otherwise reach the
+// container, and a shell there cannot trap a signal ignored on entry. Before
+// any seccomp filter is loaded: one may forbid rt_sigaction.
+void reset_signal_state() {
+    struct sigaction dfl = {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);  // glibc's own two fail: fine
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, size_t own_count, ReadyProcess& out) {
     const Process& proc = *plan.process;
+    reset_signal_state();
     if (set_scheduling(plan) < 0) return -1;
     if (proc.terminal && setup_terminal(plan.console_socket.get(), proc) < 0) return -1;
     plan.console_socket.reset();
@@ -226,21 +241,7 @@ void report_failure(int fifo) {
     dprintf(STDERR_FILENO, "rrun: %s\n", text);
 }
 
-// Dispositions and the mask survive execve: what the caller of rrun ignored
-// or blocked (a CI runner, nohup, an engine's shim) would otherwise reach the
-// container, and a shell there cannot trap a signal ignored on entry.
-void reset_signal_state() {
-    struct sigaction dfl = {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);  // glibc's own two fail: fine
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-}
-
 void exec_process(ProcessPlan& plan, ReadyProcess& ready, int report_fd, int result_fifo) {
-    reset_signal_state();
     if (plan.seccomp && !ready.seccomp_loaded && seccomp::load(*plan.seccomp) < 0)
         child_fail(errno, "load the seccomp filter");
     else if (plan.cpus_final && ::sched_setaffinity(0, sizeof(cpu_set_t), &*plan.cpus_final) < 0)

@@ -73,6 +73,19 @@ make_bundle() {
     set_config "$dir" 'c["process"]["terminal"] = False'
 }
 
+# make_test_bundle PREFIX: the bundle most tests share, $WORK/bundle in $B,
+# its config kept as $WORK/base.json for `reset`; `in_container CMD` runs
+# `sh -c CMD` in it as a container whose id starts with PREFIX, and prints
+# what it printed.
+make_test_bundle() {
+    B=$WORK/bundle
+    TEST_ID_PREFIX=$1
+    make_bundle "$B"
+    cp "$B/config.json" "$WORK/base.json"
+}
+reset() { cp "$WORK/base.json" "$B/config.json"; }
+in_container() { set_args "$B" sh -c "$1"; r run -b "$B" "$TEST_ID_PREFIX$RANDOM" 2>&1; }
+
 # set_config DIR PYTHON: edits DIR/config.json with a python statement on `c`.
 set_config() {
     python3 - "$1/config.json" "$2" <<'PY'

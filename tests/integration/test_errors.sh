@@ -4,9 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 need_root
 
-B=$WORK/bundle
-make_bundle "$B"
-cp "$B/config.json" "$WORK/good.json"
+make_test_bundle e
 procs_before=$(pgrep -c -f "$WORK" || true)
 
 # expect_error DESCRIPTION EXPECTED_TEXT CMD...: exit 1, one line with the text, no state left.
@@ -19,31 +17,30 @@ expect_error() {
     check_eq "$desc: one line" 1 "$(printf '%s\n' "$out" | grep -c '^rrun: ')"
     check_eq "$desc: no state left" "" "$(ls "$STATE_ROOT" 2>/dev/null)"
 }
-reset_config() { cp "$WORK/good.json" "$B/config.json"; }
 
 echo '{"ociVersion": "1.2.0", "process": ' >"$B/config.json"
 expect_error "broken JSON" "$B/config.json: invalid JSON" r create -b "$B" x1
-reset_config; set_config "$B" "c['process']['args'] = []"
+reset; set_config "$B" "c['process']['args'] = []"
 expect_error "empty args" "$B/config.json: process.args: must be a non-empty array" r create -b "$B" x1
-reset_config; set_config "$B" "del c['process']['cwd']"
+reset; set_config "$B" "del c['process']['cwd']"
 expect_error "missing cwd" 'process: missing required property "cwd"' r create -b "$B" x1
-reset_config; set_config "$B" "c['process']['user']['uid'] = -1"
+reset; set_config "$B" "c['process']['user']['uid'] = -1"
 expect_error "negative uid" "process.user.uid: value out of range" r create -b "$B" x1
-reset_config; set_config "$B" "c['linux']['namespaces'].append({'type': 'bogus'})"
+reset; set_config "$B" "c['linux']['namespaces'].append({'type': 'bogus'})"
 expect_error "unknown namespace type" "linux.namespaces[6].type" r create -b "$B" x1
-reset_config; set_config "$B" "c['process']['rlimits'][0]['type'] = 'RLIMIT_BOGUS'"
+reset; set_config "$B" "c['process']['rlimits'][0]['type'] = 'RLIMIT_BOGUS'"
 expect_error "unknown rlimit" 'process.rlimits[0].type: unknown rlimit "RLIMIT_BOGUS"' r create -b "$B" x1
-reset_config; set_config "$B" "c['process']['capabilities']['bounding'].append('CAP_BOGUS')"
+reset; set_config "$B" "c['process']['capabilities']['bounding'].append('CAP_BOGUS')"
 expect_error "unknown capability" "process.capabilities.bounding: unknown capability CAP_BOGUS" r create -b "$B" x1
-reset_config; set_config "$B" "c['root']['path'] = 'nonexistent'"
+reset; set_config "$B" "c['root']['path'] = 'nonexistent'"
 expect_error "missing rootfs" "root.path $B/nonexistent" r create -b "$B" x1
-reset_config; set_config "$B" "c['mounts'].append({'destination': '/x', 'type': 'bind', 'source': '/nonexistent', 'options': ['bind']})"
+reset; set_config "$B" "c['mounts'].append({'destination': '/x', 'type': 'bind', 'source': '/nonexistent', 'options': ['bind']})"
 expect_error "missing bind source" "mounts[7].source /nonexistent" r create -b "$B" x1
-reset_config; set_config "$B" "c['process']['terminal'] = True"
+reset; set_config "$B" "c['process']['terminal'] = True"
 expect_error "terminal without console socket" "--console-socket" r create -b "$B" x1
-reset_config; set_config "$B" "c['process']['cwd'] = 'relative'"
+reset; set_config "$B" "c['process']['cwd'] = 'relative'"
 expect_error "relative cwd" "process.cwd: must be an absolute path" r create -b "$B" x1
-reset_config
+reset
 expect_error "missing bundle" "$WORK/nope/config.json" r create -b "$WORK/nope" x1
 expect_error "config file given by --config" "$WORK/other.json" r create -b "$B" --config "$WORK/other.json" x1
 

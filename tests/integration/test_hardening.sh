@@ -9,11 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 need_root
 
-B=$WORK/bundle
-make_bundle "$B"
-cp "$B/config.json" "$WORK/base.json"
-reset() { cp "$WORK/base.json" "$B/config.json"; }
-in_container() { set_args "$B" sh -c "$1"; r run -b "$B" "h$RANDOM" 2>&1; }
+make_test_bundle h
 errno_of_write_open() {  # PATH: the errno name of open(PATH, O_WRONLY|O_TRUNC), or OPENED
     python3 -c '
 import errno, os, sys

@@ -7,10 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 need_root
 
-B=$WORK/bundle
-make_bundle "$B"
-cp "$B/config.json" "$WORK/good.json"
-reset_config() { cp "$WORK/good.json" "$B/config.json"; }
+make_test_bundle x
 HUGE=$(head -c 100000 /dev/zero | tr '\0' a)
 procs_before=$(pgrep -c -f "$WORK" || true)
 
@@ -77,8 +74,8 @@ refused "--config that is a directory" "config" r create -b "$B" --config "$WORK
 refused "--config /dev/full (endless)" "larger than 64 MiB" r create -b "$B" --config /dev/full x1
 refused "--pid-file in a missing directory" "pid" r create -b "$B" --pid-file "$WORK/none/pid" x1
 refused "huge --pid-file" "--pid-file" r create -b "$B" --pid-file "/tmp/$HUGE" x1
-refused "--console-socket that is not a socket" "console" r exec -t --console-socket "$WORK/good.json" running true
-refused "--root that is a file" "$WORK/good.json" "$RRUN" --root "$WORK/good.json" create -b "$B" x1
+refused "--console-socket that is not a socket" "console" r exec -t --console-socket "$WORK/base.json" running true
+refused "--root that is a file" "$WORK/base.json" "$RRUN" --root "$WORK/base.json" create -b "$B" x1
 refused "empty --root" "--root" "$RRUN" --root "" list
 refused "exec --process missing" "--process" r exec --process "$WORK/none.json" running
 refused "exec --process a directory" "--process" r exec --process "$WORK" running
@@ -87,7 +84,7 @@ check_true "no pid file appeared" test ! -e "$WORK/none"
 
 # --- JSON: config.json
 bad_config() {  # DESCRIPTION TEXT PYTHON (writes the file from `good`, a dict, into `out`, bytes)
-    python3 - "$WORK/good.json" "$B/config.json" "$3" <<'PY'
+    python3 - "$WORK/base.json" "$B/config.json" "$3" <<'PY'
 import json, sys
 good = json.load(open(sys.argv[1]))
 out = None
@@ -95,7 +92,7 @@ exec(sys.argv[3])
 open(sys.argv[2], 'wb').write(out)
 PY
     refused "config.json: $1" "$2" r create -b "$B" x1
-    reset_config
+    reset
 }
 bad_config "100000 nested arrays" "config.json" "out = b'[' * 100000 + b']' * 100000"
 bad_config "100000 nested objects" "config.json" "out = b'{\"a\":' * 100000 + b'1' + b'}' * 100000"

@@ -6,13 +6,9 @@
 source "$(dirname "$0")/lib.sh"
 need_root
 
-B=$WORK/bundle
-make_bundle "$B"
+make_test_bundle i
 mkdir "$B/rootfs/m" "$B/rootfs/r" "$B/rootfs/n"  # root of a user namespace cannot create them
-cp "$B/config.json" "$WORK/base.json"
-reset() { cp "$WORK/base.json" "$B/config.json"; }
 N=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["mounts"]))' "$B/config.json")  # index of an added mount
-in_container() { set_args "$B" sh -c "$1"; r run -b "$B" "i$RANDOM" 2>&1; }
 
 SRC=$WORK/src
 mkdir -p "$SRC/sub"

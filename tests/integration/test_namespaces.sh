@@ -6,10 +6,7 @@ source "$(dirname "$0")/lib.sh"
 need_root
 [ -e /proc/self/ns/time ] || skip_all "this kernel has no time namespaces"
 
-B=$WORK/bundle
-make_bundle "$B"
-cp "$B/config.json" "$WORK/base.json"
-reset() { cp "$WORK/base.json" "$B/config.json"; }
+make_test_bundle n
 host_time=$(readlink /proc/self/ns/time)
 host_uptime=$(cut -d. -f1 /proc/uptime)
 

@@ -4,11 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 need_root
 
-B=$WORK/bundle
-make_bundle "$B"
-cp "$B/config.json" "$WORK/base.json"
-reset() { cp "$WORK/base.json" "$B/config.json"; }
-in_container() { set_args "$B" sh -c "$1"; r run -b "$B" "s$RANDOM" 2>&1; }
+make_test_bundle s
 
 # Mounts and their flags, from the container's own mountinfo.
 mi=$(in_container 'cat /proc/self/mountinfo')
