@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <algorithm>
@@ -108,7 +109,16 @@ ContainerState ContainerDir::load() const {
     return state_from_json(text, path_ + "/state.json");
 }
 
+namespace {
+// A second, minimal record of what delete must clean up ("PID START\n" then
+// the cgroup path to the end of the file), so that a state.json emptied or
+// deleted from outside still leaves the init and cgroup findable.
+constexpr const char* cleanup_record = "cleanup";
+}  // namespace
+
 void ContainerDir::save(const ContainerState& st) const {
+    write_file_atomic_at(fd(), cleanup_record,
+                         std::to_string(st.pid) + ' ' + std::to_string(st.pid_start_time) + '\n' + st.cgroup_path, 0600);
     write_file_atomic_at(fd(), "state.json", state_to_json(st), 0600);
 }
 
@@ -192,33 +202,60 @@ std::optional<json> salvage_field(const std::string& text, const std::string& ke
 
 }  // namespace
 
+namespace {
+
+// The file may say anything: only cgroups below a hierarchy's root (one
+// path, or "KEY:PATH" lines; see CgroupHandle).
+bool cgroup_path_below_root(const std::string& path) {
+    bool below_root = !path.empty() && path.find("..") == std::string::npos;
+    for (size_t i = 0; below_root && i < path.size();) {
+        size_t eol = std::min(path.find('\n', i), path.size());
+        std::string line = path.substr(i, eol - i);
+        if (line[0] != '/') line = line.substr(line.find(':') + 1);
+        below_root = line.find_first_not_of('/') != std::string::npos;
+        i = eol + 1;
+    }
+    return below_root;
+}
+
+void salvage_init(ContainerState& st, unsigned long long pid, unsigned long long start) {
+    if (st.pid || pid == 0 || pid >= (1u << 30)) return;
+    st.pid = static_cast<pid_t>(pid);
+    st.pid_start_time = start;
+}
+
+void salvage_cgroup(ContainerState& st, const std::string& path) {
+    if (st.cgroup_path.empty() && cgroup_path_below_root(path)) st.cgroup_path = path;
+}
+
+void salvage_from_state_json(ContainerState& st, const std::string& text) {
+    auto pid = salvage_field(text, "pid"), start = salvage_field(text, "pidStartTime");
+    if (pid && start && pid->is_number_unsigned() && start->is_number_unsigned())
+        salvage_init(st, pid->get<uint64_t>(), start->get<unsigned long long>());
+    auto cgroup = salvage_field(text, "cgroupPath");
+    if (cgroup && cgroup->is_string()) salvage_cgroup(st, cgroup->get<std::string>());
+}
+
+void salvage_from_cleanup_record(ContainerState& st, const std::string& text) {
+    size_t eol = text.find('\n');
+    if (eol == std::string::npos) return;
+    unsigned long long pid = 0, start = 0;
+    char tail = 0;
+    if (std::sscanf(text.substr(0, eol).c_str(), "%llu %llu%c", &pid, &start, &tail) == 2) salvage_init(st, pid, start);
+    salvage_cgroup(st, text.substr(eol + 1));
+}
+
+}  // namespace
+
 ContainerState salvage_state(const ContainerDir& dir) {
     ContainerState st;
-    std::string text;
     try {
-        text = read_file_at(dir.fd(), "state.json");
+        salvage_from_state_json(st, read_file_at(dir.fd(), "state.json"));
     } catch (const Error&) {
-        return st;
     }
-    auto pid = salvage_field(text, "pid"), start = salvage_field(text, "pidStartTime");
-    auto cgroup = salvage_field(text, "cgroupPath");
-    if (pid && start && pid->is_number_unsigned() && start->is_number_unsigned() && pid->get<uint64_t>() < (1u << 30)) {
-        st.pid = static_cast<pid_t>(pid->get<uint64_t>());
-        st.pid_start_time = start->get<unsigned long long>();
-    }
-    // The file may say anything: only cgroups below a hierarchy's root
-    // (one path, or "KEY:PATH" lines; see CgroupHandle).
-    if (cgroup && cgroup->is_string()) {
-        std::string path = cgroup->get<std::string>();
-        bool below_root = !path.empty() && path.find("..") == std::string::npos;
-        for (size_t i = 0; below_root && i < path.size();) {
-            size_t eol = std::min(path.find('\n', i), path.size());
-            std::string line = path.substr(i, eol - i);
-            if (line[0] != '/') line = line.substr(line.find(':') + 1);
-            below_root = line.find_first_not_of('/') != std::string::npos;
-            i = eol + 1;
-        }
-        if (below_root) st.cgroup_path = path;
+    try {
+        salvage_from_cleanup_record(st, read_file_at(dir.fd(), cleanup_record));
+    } catch (const Error&) {
     }
     return st;
 }

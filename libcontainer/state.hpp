@@ -65,7 +65,8 @@ private:
 };
 
 // What a damaged state.json of DIR still says about the init (pid and start
-// time, together only) and the cgroup; empty fields where it says nothing.
+// time, together only) and the cgroup, completed from the minimal cleanup
+// record that save() writes beside it; empty fields where neither says.
 ContainerState salvage_state(const ContainerDir& dir);
 
 // Derives the status from the real process, not from what was stored.

@@ -26,10 +26,12 @@ nothing_left() {
 # from "the state dir exists" to "the init is ready", then delete --force.
 set_args "$B" sleep 4242
 if command -v strace >/dev/null; then
-    # renameat:1 is the state saved before the first cgroup directory,
-    # mkdir:4 is halfway through the cgroups, renameat:2 the state with the
-    # init's pid, sendmsg:1 the init's go, recvmsg:1 the wait for its setup.
-    for point in mknodat:1 renameat:1 mkdir:4 clone3:1 renameat:2 sendmsg:1 recvmsg:1 exit_group:1; do
+    # Each save renames the cleanup record, then state.json into place:
+    # renameat:1 is before the first save, renameat:2 after the record
+    # naming the cgroup (state.json not yet there), mkdir:4 halfway through
+    # the cgroups, renameat:4 after the record with the init's pid (state.json
+    # without it), sendmsg:1 the init's go, recvmsg:1 the wait for its setup.
+    for point in mknodat:1 renameat:1 renameat:2 mkdir:4 clone3:1 renameat:4 sendmsg:1 recvmsg:1 exit_group:1; do
         id=k${point//:/_}
         (strace -o /dev/null -e inject="${point%:*}:signal=SIGKILL:when=${point#*:}" \
             "$RRUN" --root "$STATE_ROOT" create -b "$B" "$id") >/dev/null 2>&1
@@ -104,22 +106,35 @@ for how in "t = t[:t.index(b'\"ociVersion\"')]" "t = t[:-1]" "t = t.replace(b'\"
     nothing_left "damaged ($how)" dmg "sleep 4343"
 done
 
-# Beyond repair (empty, or missing): the state dir goes, and rrun says what
-# it could not find; the init is cleaned up here.
+# Emptied or deleted from outside: rrun also keeps the pid, its start time
+# and the cgroup in a minimal record beside state.json, so delete --force
+# still finds the init and the cgroup.
 for how in empty missing; do
     r create -b "$B" gone
     pid=$(r state gone | json_field '["pid"]')
+    check_true "$how state.json: the container has a cgroup to find" test -n "$(cgroups_named gone)"
     if [ $how = empty ]; then : >"$STATE_ROOT/gone/state.json"; else rm "$STATE_ROOT/gone/state.json"; fi
     out=$(r state gone 2>&1); rc=$?
     check_eq "$how state.json: state fails with one line" "1 1" "$rc $(echo "$out" | grep -c '^rrun: ')"
     out=$(r delete --force gone 2>&1); rc=$?
     check_eq "$how state.json: delete --force succeeds" 0 $rc
-    check_contains "$how state.json: delete --force says what it could not find" "cannot be found" "$out"
-    check_true "$how state.json: the state dir is gone" test ! -e "$STATE_ROOT/gone"
-    kill -9 "$pid"
-    wait_for eval "! pid_alive $pid"
-    for d in $(cgroups_named gone); do rmdir "$d"; done
+    check_true "$how state.json: the init is gone" wait_for eval "! pid_alive $pid"
+    nothing_left "$how state.json" gone "sleep 4343"
 done
+
+# Beyond repair (both files emptied): the state dir goes, and rrun says what
+# it could not find; the init is cleaned up here.
+r create -b "$B" lost
+pid=$(r state lost | json_field '["pid"]')
+: >"$STATE_ROOT/lost/state.json"; : >"$STATE_ROOT/lost/cleanup"
+out=$(r delete --force lost 2>&1); rc=$?
+check_eq "both records empty: delete --force succeeds" 0 $rc
+check_contains "both records empty: delete --force says what it could not find" "cannot be found" "$out"
+check_true "both records empty: the state dir is gone" test ! -e "$STATE_ROOT/lost"
+check_true "both records empty: the init was left (rrun cannot know it)" pid_alive "$pid"
+kill -9 "$pid"
+wait_for eval "! pid_alive $pid"
+for d in $(cgroups_named lost); do rmdir "$d"; done
 
 check_eq "no state left" "" "$(ls "$STATE_ROOT")"
 finish
