@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "exe_seal.hpp"
 #include "fs.hpp"
 #include "hooks.hpp"
 #include "log.hpp"
@@ -141,9 +142,11 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
         throw Error(std::string("bundle config: ") + e.what());
     }
     Spec spec = parse_spec(text, bundle, config_path);
+    unique_fd exec_helper = spec.process ? exec_protection(*spec.process) : unique_fd();
     if (::chdir(bundle.c_str()) < 0) throw_errno("chdir to bundle " + bundle);
     seccomp::set_cache_dir(seccomp_cache_dir(ctx.rootless));
     InitPlan plan = plan_init(spec, opts.no_pivot, opts.preserve_fds);
+    use_exec_helper(plan.proc, std::move(exec_helper));
 
     if (spec.process->terminal) {
         if (opts.console_fd)

@@ -15,6 +15,7 @@
 
 #include "cgroups.hpp"
 #include "error.hpp"
+#include "exe_seal.hpp"
 #include "fs.hpp"
 #include "process.hpp"
 #include "spec.hpp"
@@ -164,8 +165,10 @@ Process exec_process_from_json(const std::string& text, const std::string& sourc
 ExecProcess exec_in_container(const RuntimeContext& ctx, ExecOptions& opts) {
     Target target = load_target(ctx, opts);
     Process proc = exec_process_config(opts, target.spec);
+    unique_fd exec_helper = exec_protection(proc);
     seccomp::set_cache_dir(seccomp_cache_dir(ctx.rootless));
     ProcessPlan plan = plan_process(proc, target.spec, opts.preserve_fds, false);
+    use_exec_helper(plan, std::move(exec_helper));
     if (proc.terminal) {
         if (opts.console_fd)
             plan.console_socket = std::move(opts.console_fd);

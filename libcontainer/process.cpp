@@ -71,7 +71,7 @@ int resolve_executable(const ProcessPlan& plan, char* out, size_t len) {
 // every other fd close-on-exec, our own included.
 int prepare_fds(const ProcessPlan& plan, const int* own, size_t own_count) {
     for (int fd = 3; fd < 3 + plan.extra_fds; fd++) {
-        bool mine = false;
+        bool mine = fd == plan.exec_helper.get();
         for (size_t i = 0; i < own_count; i++) mine = mine || own[i] == fd;
         if (!mine) ::fcntl(fd, F_SETFD, 0);
     }
@@ -241,13 +241,44 @@ void report_failure(int fifo) {
     dprintf(STDERR_FILENO, "rrun: %s\n", text);
 }
 
+void use_exec_helper(ProcessPlan& plan, unique_fd image) {
+    if (!image) return;
+    plan.exec_helper = std::move(image);
+    plan.helper_argv = {nullptr, nullptr};
+    plan.helper_argv.insert(plan.helper_argv.end(), plan.argv.begin(), plan.argv.end());
+}
+
+namespace {
+
+// rrun-exec execs the program and reports a failure to the fd named in its
+// argv[0] (see rrun-exec.c). Returns only when rrun-exec itself could not be
+// exec'd: the container's seccomp profile may refuse execveat, so execve
+// through /proc is tried too, and then the caller execs the program itself.
+void exec_through_helper(ProcessPlan& plan, ReadyProcess& ready, int report_fd, int result_fifo) {
+    static char report[16], path[32];
+    int fd = report_fd >= 0 ? report_fd : result_fifo;
+    snprintf(report, sizeof report, "%c%d", report_fd >= 0 ? 's' : 'f', fd);
+    plan.helper_argv[0] = fd >= 0 ? report : const_cast<char*>("-");
+    plan.helper_argv[1] = ready.exe;
+    if (fd >= 0) ::fcntl(fd, F_SETFD, 0);
+    int helper = plan.exec_helper.get();
+    ::syscall(SYS_execveat, helper, "", plan.helper_argv.data(), plan.envp.data(), AT_EMPTY_PATH);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", helper);
+    ::execve(path, plan.helper_argv.data(), plan.envp.data());
+    if (fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+}  // namespace
+
 void exec_process(ProcessPlan& plan, ReadyProcess& ready, int report_fd, int result_fifo) {
-    if (plan.seccomp && !ready.seccomp_loaded && seccomp::load(*plan.seccomp) < 0)
+    if (plan.seccomp && !ready.seccomp_loaded && seccomp::load(*plan.seccomp) < 0) {
         child_fail(errno, "load the seccomp filter");
-    else if (plan.cpus_final && ::sched_setaffinity(0, sizeof(cpu_set_t), &*plan.cpus_final) < 0)
+    } else if (plan.cpus_final && ::sched_setaffinity(0, sizeof(cpu_set_t), &*plan.cpus_final) < 0) {
         child_fail(errno, "process.execCPUAffinity.final");
-    else
+    } else {
+        if (plan.exec_helper) exec_through_helper(plan, ready, report_fd, result_fifo);
         ::execve(ready.exe, plan.argv.data(), plan.envp.data()), child_fail(errno, "exec %s", ready.exe);
+    }
     ::signal(SIGPIPE, SIG_IGN);  // a reader gone must not hide the failure behind a signal
     if (report_fd < 0 || !sync_send(report_fd, child_failure())) report_failure(result_fifo);
     _exit(127);

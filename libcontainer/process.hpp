@@ -24,7 +24,14 @@ struct ProcessPlan {
     std::optional<seccomp::Filter> seccomp;
     unique_fd console_socket;  // where the pty master goes when process.terminal
     std::optional<cpu_set_t> cpus_initial, cpus_final;  // execCPUAffinity
+    // rrun-exec's sealed image, when the program is exec'd through it
+    // (exe_seal.hpp), and its argv: two slots the child fills, then argv.
+    unique_fd exec_helper;
+    std::vector<char*> helper_argv;
 };
+
+// The program is to be exec'd through IMAGE (from exec_protection), if any.
+void use_exec_helper(ProcessPlan& plan, unique_fd image);
 
 // "0-3,7" -> a cpu set; Error naming WHERE on anything else.
 cpu_set_t parse_cpu_list(const std::string& list, const std::string& where);

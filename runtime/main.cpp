@@ -58,7 +58,7 @@ RuntimeContext make_context(const cli::Args& g) {
     return ctx;
 }
 
-int run_main(const std::vector<std::string>& argv, char** raw_argv) {
+int run_main(const std::vector<std::string>& argv) {
     // Global flags end at the first word that is not a flag: the command.
     size_t cmd_index = 1;
     while (cmd_index < argv.size() && argv[cmd_index].size() > 1 && argv[cmd_index][0] == '-') {
@@ -104,18 +104,16 @@ int run_main(const std::vector<std::string>& argv, char** raw_argv) {
     // spec and features need no state root (and rootless may have none).
     RuntimeContext ctx;
     if (std::strcmp(cmd->name, "spec") && std::strcmp(cmd->name, "features")) ctx = make_context(global);
-    // The commands whose processes enter a container (see exe_seal.hpp).
-    if (!std::strcmp(cmd->name, "create") || !std::strcmp(cmd->name, "run") || !std::strcmp(cmd->name, "exec"))
-        protect_own_binary(raw_argv);
     return cmd->run(ctx, args);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+    rrun::remember_argv(argv);
     std::vector<std::string> args(argv, argv + argc);
     try {
-        return run_main(args, argv);
+        return run_main(args);
     } catch (const cli::UsageError& e) {
         log_error(e.what());
         std::fputs("Run 'rrun --help' for usage.\n", stderr);
