@@ -193,12 +193,12 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     st.config_path = config_path;
     if (!spec.hooks.poststart.empty()) st.poststart_hooks = (*spec.raw)["hooks"]["poststart"].dump();
     if (!spec.hooks.poststop.empty()) st.poststop_hooks = (*spec.raw)["hooks"]["poststop"].dump();
-    // The state is on disk before each thing it names exists (the cgroup,
-    // then the init), so that `delete --force` after a crash of ours at any
-    // point finds everything to remove.
+    // What delete must remove is on disk before it exists: the cgroup path
+    // (cleanup record), then the init (state.json), so that `delete --force`
+    // after a crash of ours at any point finds everything.
     plan.cgroup = cgroup_setup(ctx, spec, opts.id, [&](const CgroupHandle& cg) {
         st.cgroup_path = cg.path;
-        dir.save(st);
+        dir.save_cleanup_record(cg.path);
     });
     point_cgroup_mounts_at(plan.rootfs, plan.cgroup.path);
     plan.on_spawned = [&](pid_t pid) {
@@ -296,6 +296,8 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
         log_warning(std::string(e.what()) + ": removing the container with what it still names" +
                     (st.pid || !st.cgroup_path.empty() ? "" : " (nothing: its processes and cgroup cannot be found)"));
     }
+    // Salvaged without the init's pid: its cgroup still holds it.
+    if (!st.pid && !st.cgroup_path.empty()) kill_all(st, SIGKILL);
     Status status = current_status(st, *dir);
     if (status == Status::running || status == Status::paused) {
         if (!force) throw Error("cannot delete container " + id + " that is not stopped: " + status_name(status));

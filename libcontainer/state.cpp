@@ -110,16 +110,19 @@ ContainerState ContainerDir::load() const {
 }
 
 namespace {
-// A second, minimal record of what delete must clean up ("PID START\n" then
-// the cgroup path to the end of the file), so that a state.json emptied or
-// deleted from outside still leaves the init and cgroup findable.
+// Written before the first cgroup directory is made: the cgroup path alone,
+// for delete --force when state.json (written once the init exists) never
+// came to be or was destroyed. Each file is written once: on these kernels
+// a file that replaced another by rename costs ~0.5 ms more to unlink.
 constexpr const char* cleanup_record = "cleanup";
 }  // namespace
 
 void ContainerDir::save(const ContainerState& st) const {
-    write_file_atomic_at(fd(), cleanup_record,
-                         std::to_string(st.pid) + ' ' + std::to_string(st.pid_start_time) + '\n' + st.cgroup_path, 0600);
     write_file_atomic_at(fd(), "state.json", state_to_json(st), 0600);
+}
+
+void ContainerDir::save_cleanup_record(const std::string& cgroup_path) const {
+    write_file_atomic_at(fd(), cleanup_record, cgroup_path, 0600);
 }
 
 void ContainerDir::remove() {
@@ -218,31 +221,18 @@ bool cgroup_path_below_root(const std::string& path) {
     return below_root;
 }
 
-void salvage_init(ContainerState& st, unsigned long long pid, unsigned long long start) {
-    if (st.pid || pid == 0 || pid >= (1u << 30)) return;
-    st.pid = static_cast<pid_t>(pid);
-    st.pid_start_time = start;
-}
-
 void salvage_cgroup(ContainerState& st, const std::string& path) {
     if (st.cgroup_path.empty() && cgroup_path_below_root(path)) st.cgroup_path = path;
 }
 
 void salvage_from_state_json(ContainerState& st, const std::string& text) {
     auto pid = salvage_field(text, "pid"), start = salvage_field(text, "pidStartTime");
-    if (pid && start && pid->is_number_unsigned() && start->is_number_unsigned())
-        salvage_init(st, pid->get<uint64_t>(), start->get<unsigned long long>());
+    if (pid && start && pid->is_number_unsigned() && start->is_number_unsigned() && pid->get<uint64_t>() < (1u << 30)) {
+        st.pid = static_cast<pid_t>(pid->get<uint64_t>());
+        st.pid_start_time = start->get<unsigned long long>();
+    }
     auto cgroup = salvage_field(text, "cgroupPath");
     if (cgroup && cgroup->is_string()) salvage_cgroup(st, cgroup->get<std::string>());
-}
-
-void salvage_from_cleanup_record(ContainerState& st, const std::string& text) {
-    size_t eol = text.find('\n');
-    if (eol == std::string::npos) return;
-    unsigned long long pid = 0, start = 0;
-    char tail = 0;
-    if (std::sscanf(text.substr(0, eol).c_str(), "%llu %llu%c", &pid, &start, &tail) == 2) salvage_init(st, pid, start);
-    salvage_cgroup(st, text.substr(eol + 1));
 }
 
 }  // namespace
@@ -254,7 +244,7 @@ ContainerState salvage_state(const ContainerDir& dir) {
     } catch (const Error&) {
     }
     try {
-        salvage_from_cleanup_record(st, read_file_at(dir.fd(), cleanup_record));
+        salvage_cgroup(st, read_file_at(dir.fd(), cleanup_record));
     } catch (const Error&) {
     }
     return st;

@@ -55,6 +55,8 @@ public:
 
     ContainerState load() const;
     void save(const ContainerState& st) const;
+    // The cgroup path alone, beside state.json: see salvage_state.
+    void save_cleanup_record(const std::string& cgroup_path) const;
     // Removes the whole directory; the object becomes empty.
     void remove();
 
@@ -65,8 +67,8 @@ private:
 };
 
 // What a damaged state.json of DIR still says about the init (pid and start
-// time, together only) and the cgroup, completed from the minimal cleanup
-// record that save() writes beside it; empty fields where neither says.
+// time, together only) and the cgroup, the cgroup also from the cleanup
+// record; empty fields where neither says.
 ContainerState salvage_state(const ContainerDir& dir);
 
 // Derives the status from the real process, not from what was stored.

@@ -26,12 +26,11 @@ nothing_left() {
 # from "the state dir exists" to "the init is ready", then delete --force.
 set_args "$B" sleep 4242
 if command -v strace >/dev/null; then
-    # Each save renames the cleanup record, then state.json into place:
-    # renameat:1 is before the first save, renameat:2 after the record
-    # naming the cgroup (state.json not yet there), mkdir:4 halfway through
-    # the cgroups, renameat:4 after the record with the init's pid (state.json
-    # without it), sendmsg:1 the init's go, recvmsg:1 the wait for its setup.
-    for point in mknodat:1 renameat:1 renameat:2 mkdir:4 clone3:1 renameat:4 sendmsg:1 recvmsg:1 exit_group:1; do
+    # renameat:1 is the cleanup record (the cgroup path) before the first
+    # cgroup directory, mkdir:4 is halfway through the cgroups, renameat:2
+    # state.json with the init's pid, sendmsg:1 the init's go, recvmsg:1 the
+    # wait for its setup.
+    for point in mknodat:1 renameat:1 mkdir:4 clone3:1 renameat:2 sendmsg:1 recvmsg:1 exit_group:1; do
         id=k${point//:/_}
         (strace -o /dev/null -e inject="${point%:*}:signal=SIGKILL:when=${point#*:}" \
             "$RRUN" --root "$STATE_ROOT" create -b "$B" "$id") >/dev/null 2>&1
@@ -106,9 +105,9 @@ for how in "t = t[:t.index(b'\"ociVersion\"')]" "t = t[:-1]" "t = t.replace(b'\"
     nothing_left "damaged ($how)" dmg "sleep 4343"
 done
 
-# Emptied or deleted from outside: rrun also keeps the pid, its start time
-# and the cgroup in a minimal record beside state.json, so delete --force
-# still finds the init and the cgroup.
+# Emptied or deleted from outside: rrun also keeps the cgroup path in a
+# record beside state.json, so delete --force still finds the cgroup, and
+# through it the init.
 for how in empty missing; do
     r create -b "$B" gone
     pid=$(r state gone | json_field '["pid"]')
