@@ -43,6 +43,9 @@ std::vector<Dir> dirs_of(const CgroupHandle& cg);
 std::string encode_handle(const std::vector<Dir>& dirs);
 // The directory that holds CONTROLLER (v1 hierarchy, else the v2 tree), or nullptr.
 const Dir* dir_for(const std::vector<Dir>& dirs, const std::string& controller);
+// The whitespace-separated words of TEXT (cgroup files), without iostreams,
+// whose locale setup costs every command that reads one.
+std::vector<std::string> words(const std::string& text);
 
 // One file write derived from linux.resources.
 struct Write {

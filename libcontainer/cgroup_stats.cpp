@@ -35,9 +35,8 @@ uint64_t read_limit(const std::string& path) {
 // "key value" lines (memory.stat, cpu.stat, memory.events).
 std::map<std::string, uint64_t> read_kv(const std::string& path) {
     std::map<std::string, uint64_t> out;
-    std::istringstream in(try_read(path).value_or(""));
-    std::string k, v;
-    while (in >> k >> v) out[k] = to_u64(v);
+    auto w = words(try_read(path).value_or(""));
+    for (size_t i = 0; i + 1 < w.size(); i += 2) out[w[i]] = to_u64(w[i + 1]);
     return out;
 }
 
@@ -68,8 +67,7 @@ json cpu_stats(const Dir& d) {
     // cpuacct (mounted with or beside cpu): nanoseconds, and user/system in USER_HZ ticks.
     put(usage, "total", read_u64(d.path + "/cpuacct.usage"));
     json percpu = json::array();
-    std::istringstream in(try_read(d.path + "/cpuacct.usage_percpu").value_or(""));
-    for (uint64_t v; in >> v;) percpu.push_back(v);
+    for (auto& v : words(try_read(d.path + "/cpuacct.usage_percpu").value_or(""))) percpu.push_back(to_u64(v));
     if (!percpu.empty()) usage["percpu"] = percpu;
     auto st = read_kv(d.path + "/cpuacct.stat");
     uint64_t ns_per_tick = 1000000000ULL / static_cast<uint64_t>(::sysconf(_SC_CLK_TCK));

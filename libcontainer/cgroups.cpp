@@ -16,7 +16,6 @@
 #include <cstring>
 #include <map>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "cgroup_internal.hpp"
@@ -142,10 +141,7 @@ Layout read_layout() {
         h.mount_root = "/";
         for (auto& m : mounts)
             if (m.fstype == "cgroup2" && m.mountpoint == mountpoint) h.mount_root = m.root;
-        if (auto c = try_read(mountpoint + "/cgroup.controllers")) {
-            std::istringstream in(*c);
-            for (std::string w; in >> w;) h.controllers.push_back(w);
-        }
+        if (auto c = try_read(mountpoint + "/cgroup.controllers")) h.controllers = words(*c);
         h.own = relative_to_mount(own.count("") ? own[""] : "/", h.mount_root);
         L.hierarchies.push_back(std::move(h));
     };
@@ -259,10 +255,9 @@ void enable_controllers(const Dir& d, const std::set<std::string>& needed, bool 
     std::string cur = d.h->mountpoint;
     for (auto& part : split(d.rel.substr(1), '/')) {
         if (part.empty()) continue;
-        std::set<std::string> enabled, available;
-        std::istringstream a(try_read(cur + "/cgroup.controllers").value_or("")), e(try_read(cur + "/cgroup.subtree_control").value_or(""));
-        for (std::string w; a >> w;) available.insert(w);
-        for (std::string w; e >> w;) enabled.insert(w);
+        auto a = words(try_read(cur + "/cgroup.controllers").value_or(""));
+        auto e = words(try_read(cur + "/cgroup.subtree_control").value_or(""));
+        std::set<std::string> available(a.begin(), a.end()), enabled(e.begin(), e.end());
         for (auto& c : all ? v2_controllers_to_enable : needed) {
             if (c.empty() || enabled.count(c) || (!available.count(c) && !needed.count(c))) continue;
             try {
@@ -348,10 +343,8 @@ std::vector<std::string> child_dirs(const std::string& path) {
 }
 
 void collect_pids(const std::string& path, std::vector<pid_t>& out) {
-    if (auto procs = try_read(path + "/cgroup.procs")) {
-        std::istringstream in(*procs);
-        for (pid_t p; in >> p;) out.push_back(p);
-    }
+    if (auto procs = try_read(path + "/cgroup.procs"))
+        for (auto& w : words(*procs)) out.push_back(static_cast<pid_t>(std::strtol(w.c_str(), nullptr, 10)));
     for (auto& c : child_dirs(path)) collect_pids(c, out);
 }
 
@@ -425,6 +418,17 @@ std::vector<Dir> dirs_of(const CgroupHandle& handle) {
             if ((h.v2 ? "" : h.key) == key) dirs.push_back({&h, rel, h.mountpoint + rel});
     }
     return dirs;
+}
+
+std::vector<std::string> words(const std::string& text) {
+    std::vector<std::string> out;
+    size_t at = 0;
+    while ((at = text.find_first_not_of(" \t\n", at)) != std::string::npos) {
+        size_t end = std::min(text.find_first_of(" \t\n", at), text.size());
+        out.push_back(text.substr(at, end - at));
+        at = end;
+    }
+    return out;
 }
 
 std::string encode_handle(const std::vector<Dir>& dirs) {
