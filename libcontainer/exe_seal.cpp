@@ -17,7 +17,9 @@
 #include "error.hpp"
 
 extern char** environ;
+#ifdef RRUN_EXEC_HELPER
 extern "C" const char rrun_exec_image[], rrun_exec_image_end[];  // exec_helper_blob.S
+#endif
 
 namespace rrun {
 
@@ -58,8 +60,11 @@ unique_fd executable_memfd(const char* name) {
 }
 
 // rrun-exec in a sealed memfd; an empty fd when the kernel will not have one
-// (vm.memfd_noexec).
+// (vm.memfd_noexec) or this architecture has no rrun-exec (CMakeLists.txt).
 unique_fd exec_helper_image() {
+#ifndef RRUN_EXEC_HELPER
+    return unique_fd();
+#else
     unique_fd mem = executable_memfd("rrun-exec");
     if (!mem) return mem;
     size_t size = static_cast<size_t>(rrun_exec_image_end - rrun_exec_image);
@@ -67,6 +72,7 @@ unique_fd exec_helper_image() {
         ::fcntl(mem.get(), F_ADD_SEALS, memfd_seals) < 0)
         throw_errno("protect the rrun binary: seal rrun-exec");
     return mem;
+#endif
 }
 
 // A bind mount of just the binary, read-only, in no mount namespace: the
