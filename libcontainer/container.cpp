@@ -295,9 +295,9 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
         st = salvage_state(*dir);
         log_warning(std::string(e.what()) + ": removing the container with what it still names" +
                     (st.pid || !st.cgroup_path.empty() ? "" : " (nothing: its processes and cgroup cannot be found)"));
+        // Without the init's pid, its cgroup still holds it.
+        if (!st.pid && !st.cgroup_path.empty()) kill_all(st, SIGKILL);
     }
-    // Salvaged without the init's pid: its cgroup still holds it.
-    if (!st.pid && !st.cgroup_path.empty()) kill_all(st, SIGKILL);
     Status status = current_status(st, *dir);
     if (status == Status::running || status == Status::paused) {
         if (!force) throw Error("cannot delete container " + id + " that is not stopped: " + status_name(status));

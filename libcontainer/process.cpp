@@ -255,10 +255,10 @@ namespace {
 // exec'd: the container's seccomp profile may refuse execveat, so execve
 // through /proc is tried too, and then the caller execs the program itself.
 void exec_through_helper(ProcessPlan& plan, ReadyProcess& ready, int report_fd, int result_fifo) {
-    static char report[16], path[32];
+    static char report[16] = "-", path[32];
     int fd = report_fd >= 0 ? report_fd : result_fifo;
-    snprintf(report, sizeof report, "%c%d", report_fd >= 0 ? 's' : 'f', fd);
-    plan.helper_argv[0] = fd >= 0 ? report : const_cast<char*>("-");
+    if (fd >= 0) snprintf(report, sizeof report, "%c%d", report_fd >= 0 ? 's' : 'f', fd);
+    plan.helper_argv[0] = report;
     plan.helper_argv[1] = ready.exe;
     if (fd >= 0) ::fcntl(fd, F_SETFD, 0);
     int helper = plan.exec_helper.get();

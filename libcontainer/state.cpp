@@ -203,10 +203,6 @@ std::optional<json> salvage_field(const std::string& text, const std::string& ke
     }
 }
 
-}  // namespace
-
-namespace {
-
 // The file may say anything: only cgroups below a hierarchy's root (one
 // path, or "KEY:PATH" lines; see CgroupHandle).
 bool cgroup_path_below_root(const std::string& path) {

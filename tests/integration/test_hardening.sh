@@ -10,19 +10,9 @@ source "$(dirname "$0")/lib.sh"
 need_root
 
 make_test_bundle h
-errno_of_write_open() {  # PATH: the errno name of open(PATH, O_WRONLY|O_TRUNC), or OPENED
-    python3 -c '
-import errno, os, sys
-try:
-    os.close(os.open(sys.argv[1], os.O_WRONLY | os.O_TRUNC))
-    print("OPENED")
-except OSError as e:
-    print(errno.errorcode[e.errno])' "$1"
-}
 
 # --- CVE-2019-5736: no container process reaches a writable rrun binary
-# through /proc/PID/exe. Truncating opens are safe to try: a binary that is
-# running gives ETXTBSY and is left intact.
+# through /proc/PID/exe.
 rrun_sum=$(sha256sum <"$RRUN")
 # The init of a created container waits, as rrun, for start: nothing in the
 # container can open its exe link (it is undumpable until it execs).
