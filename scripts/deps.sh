@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(g++ cmake ninja-build pkg-config nlohmann-json3-dev libseccomp-dev libcap-dev catch2
           libvalijson-dev
           busybox-static uidmap python3 procps passwd util-linux strace
-          clang-14 libclang-rt-14-dev)
+          clang-14 libclang-rt-14-dev lld)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,114 @@
+#!/bin/bash
+# Regenerates runtime/symbol-order.txt: the functions an engine's calls run,
+# which the linker (lld) places together at the start of rrun's text.
+#
+# Why: every page fault on these machines costs ~15-25 us (bench/README.md),
+# and the kernel maps text 64 KiB around each fault. Startup code scattered
+# over 2 MiB of text took ~30 faults per rrun process; packed, ~8.
+#
+#   scripts/symbol-order.sh [BUILD_DIR]     as root; needs valgrind
+#
+# What runs in rrun's own process is recorded by callgrind (create, start,
+# state, list, exec, kill, delete). The init's side cannot be: valgrind does
+# not know openat2, so the init fails there. Its functions are taken from the
+# object files whose code runs between clone and exec, with the C library
+# functions they call.
+# A stale list costs speed, never correctness: lld skips names it lacks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || { echo "symbol-order.sh: run as root" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "symbol-order.sh: valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
+BUILD_DIR=${1:-build-bench}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C "$BUILD_DIR" rrun >&2
+RRUN=$(realpath "$BUILD_DIR/rrun")
+
+work=$(mktemp -d)
+trap 'for c in p0 p1; do "$RRUN" --root "$work/state" delete -f $c >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
+mkdir -p "$work/b/rootfs/bin" "$work/out"
+cp /bin/busybox "$work/b/rootfs/bin/"
+for c in sh true sleep; do ln -s busybox "$work/b/rootfs/bin/$c"; done
+"$RRUN" spec --bundle "$work/b"
+set_args() {  # ARG...
+    python3 - "$work/b/config.json" "$@" <<'PY'
+import json, sys
+path, args = sys.argv[1], sys.argv[2:]
+cfg = json.load(open(path))
+cfg["process"]["terminal"] = False
+cfg["process"]["args"] = args
+json.dump(cfg, open(path, "w"))
+PY
+}
+set_args sleep 30
+
+profile() {  # NAME RRUN-ARGS...: what a command runs in rrun's own process
+    local name=$1
+    shift
+    valgrind -q --tool=callgrind --demangle=no --callgrind-out-file="$work/out/$name" \
+        "$RRUN" --root "$work/state" "$@" </dev/null >/dev/null 2>&1 || true
+}
+# Under valgrind the init fails at its first openat2: create is profiled up to
+# there, and the container the other commands act on is made without it.
+profile create create -b "$work/b" p0
+"$RRUN" --root "$work/state" delete -f p0 >/dev/null 2>&1 || true
+"$RRUN" --root "$work/state" create -b "$work/b" p1 </dev/null >/dev/null
+profile start start p1
+profile state state p1
+profile list list
+profile exec exec p1 /bin/true
+profile kill kill p1 KILL
+sleep 0.2
+profile delete delete p1
+
+# The init's side (our objects that run between clone and exec) and the
+# parent's after the init is ready (container, state), whole.
+child_objects=(init process rootfs security namespaces sync signals fs terminal exec container state)
+objs=()
+for o in "${child_objects[@]}"; do objs+=("$BUILD_DIR/CMakeFiles/libcontainer.dir/libcontainer/$o.cpp.o"); done
+objs+=("$BUILD_DIR/CMakeFiles/rrun_seccomp.dir/seccomp/"*.cpp.o)
+
+nm --defined-only "${objs[@]}" 2>/dev/null | awk '$2 ~ /^[tTwW]$/ {print $3}' > "$work/child-defined"
+nm --undefined-only "${objs[@]}" 2>/dev/null | awk '{print $2}' > "$work/child-undefined"
+nm "$RRUN" | awk '$2 ~ /^[tTwWiI]$/ {print $3}' > "$work/all"
+python3 - "$work" > runtime/symbol-order.txt <<'PY'
+import collections, os, re, sys
+work = sys.argv[1]
+lines = lambda name: [l.strip() for l in open(os.path.join(work, name)) if l.strip()]
+# Functions that more commands run come first: startup code is shared by all.
+uses, first = collections.Counter(), {}
+for f in sorted(os.listdir(os.path.join(work, "out"))):
+    seen = set()
+    for l in open(os.path.join(work, "out", f)):
+        m = re.match(r"c?fn=\(\d+\) (.*)", l)
+        if not m:
+            continue
+        name = m.group(1).split("'")[0]
+        if name.startswith("0x") or name == "(below main)" or name in seen:
+            continue
+        seen.add(name)
+        uses[name] += 1
+        first.setdefault(name, len(first))
+# Run by every command but not named by callgrind: before main, or taken
+# only when the process is not valgrind's.
+startup = ["_start", "__libc_start_main", "__libc_start_call_main", "__libc_early_init", "__libc_init_first",
+           "__libc_setup_tls", "_dl_relocate_static_pie", "pthread_mutex_lock", "pthread_mutex_unlock",
+           "frame_dummy", "register_tm_clones", "deregister_tm_clones", "__do_global_dtors_aux"]
+order = startup + sorted(uses, key=lambda n: (-uses[n], first[n]))
+# The init's side; of what it calls, the C library's functions (C++ ones are
+# our templates, already among the defined).
+order += lines("child-defined") + [n for n in lines("child-undefined") if not n.startswith("_Z")]
+# valgrind's CPU picks other string function variants than the machine's
+# (__memmove_avx_unaligned_erms for __memmove_avx512_unaligned_erms): keep all.
+variant = re.compile(r"^(__\w+?)_(sse2|ssse3|sse4|sse42|avx|avx2|avx512|evex)")
+family = collections.defaultdict(list)
+for n in lines("all"):
+    m = variant.match(n)
+    if m:
+        family[m.group(1)].append(n)
+out = []
+for n in order:
+    m = variant.match(n)
+    out += family[m.group(1)] if m else [n]
+print("\n".join(dict.fromkeys(out)))
+PY
+echo "runtime/symbol-order.txt: $(wc -l < runtime/symbol-order.txt) functions" >&2
