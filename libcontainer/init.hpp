@@ -23,7 +23,7 @@ struct InitPlan {
     unique_fd exec_fifo;   // held O_RDWR: init blocks reading it until `start`
     unique_fd start_result;  // fifo held O_RDWR|O_CLOEXEC: see ContainerDir::start_result_path
     CgroupHandle cgroup;   // joined by the parent before the init goes on
-    int state_lock_fd = -1;
+    int state_lock_fd = -1;  // the parent's lock on the state dir: the child must not hold it
     // Hooks: prestart/createRuntime run by the parent while the init waits
     // after its mounts; createContainer/startContainer run by the init itself.
     bool parent_hooks = false;
@@ -32,7 +32,6 @@ struct InitPlan {
     // anything: create records the pid so that a crash from here on leaves a
     // state `delete --force` can clean up.
     std::function<void(pid_t)> on_spawned;
-    std::string hook_state;  // the state JSON hooks read, "creating" with the init's pid  // the parent's lock on the state dir: the child must not hold it
 };
 
 struct InitProcess {
