@@ -4,7 +4,7 @@
 #
 # Why: every page fault on these machines costs ~15-25 us (bench/README.md),
 # and the kernel maps text 64 KiB around each fault. Startup code scattered
-# over 2 MiB of text took ~30 faults per rrun process; packed, ~8.
+# over 2 MiB of text took ~30 faults per rrun process; packed, ~10.
 #
 #   scripts/symbol-order.sh [BUILD_DIR]     as root; needs valgrind
 #
@@ -29,17 +29,13 @@ mkdir -p "$work/b/rootfs/bin" "$work/out"
 cp /bin/busybox "$work/b/rootfs/bin/"
 for c in sh true sleep; do ln -s busybox "$work/b/rootfs/bin/$c"; done
 "$RRUN" spec --bundle "$work/b"
-set_args() {  # ARG...
-    python3 - "$work/b/config.json" "$@" <<'PY'
+python3 - "$work/b/config.json" <<'PY'
 import json, sys
-path, args = sys.argv[1], sys.argv[2:]
-cfg = json.load(open(path))
+cfg = json.load(open(sys.argv[1]))
 cfg["process"]["terminal"] = False
-cfg["process"]["args"] = args
-json.dump(cfg, open(path, "w"))
+cfg["process"]["args"] = ["sleep", "30"]
+json.dump(cfg, open(sys.argv[1], "w"))
 PY
-}
-set_args sleep 30
 
 profile() {  # NAME RRUN-ARGS...: what a command runs in rrun's own process
     local name=$1
@@ -75,7 +71,8 @@ import collections, os, re, sys
 work = sys.argv[1]
 lines = lambda name: [l.strip() for l in open(os.path.join(work, name)) if l.strip()]
 # Functions that more commands run come first: startup code is shared by all.
-uses, first = collections.Counter(), {}
+# Ties by name, so that the list changes only when the code does.
+uses = collections.Counter()
 for f in sorted(os.listdir(os.path.join(work, "out"))):
     seen = set()
     for l in open(os.path.join(work, "out", f)):
@@ -87,19 +84,18 @@ for f in sorted(os.listdir(os.path.join(work, "out"))):
             continue
         seen.add(name)
         uses[name] += 1
-        first.setdefault(name, len(first))
 # Run by every command but not named by callgrind: before main, or taken
 # only when the process is not valgrind's.
 startup = ["_start", "__libc_start_main", "__libc_start_call_main", "__libc_early_init", "__libc_init_first",
            "__libc_setup_tls", "_dl_relocate_static_pie", "pthread_mutex_lock", "pthread_mutex_unlock",
            "frame_dummy", "register_tm_clones", "deregister_tm_clones", "__do_global_dtors_aux"]
-order = startup + sorted(uses, key=lambda n: (-uses[n], first[n]))
+order = startup + sorted(uses, key=lambda n: (-uses[n], n))
 # The init's side; of what it calls, the C library's functions (C++ ones are
 # our templates, already among the defined).
 order += lines("child-defined") + [n for n in lines("child-undefined") if not n.startswith("_Z")]
 # valgrind's CPU picks other string function variants than the machine's
 # (__memmove_avx_unaligned_erms for __memmove_avx512_unaligned_erms): keep all.
-variant = re.compile(r"^(__\w+?)_(sse2|ssse3|sse4|sse42|avx|avx2|avx512|evex)")
+variant = re.compile(r"^(__\w+?)_(sse2|ssse3|sse4|avx|evex)")
 family = collections.defaultdict(list)
 for n in lines("all"):
     m = variant.match(n)
