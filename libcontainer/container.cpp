@@ -173,11 +173,14 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
             log_warning(e.what());
         }
         try {
+            if (!plan.rootfs.mount_namespace) undo_recorded_mounts(dir.load_mount_record());
             remove_tree(dir_path);
         } catch (const Error& e) {
             log_warning(e.what());
         }
     });
+    // Without a mount namespace the init mounts in ours: noted for delete.
+    if (!plan.rootfs.mount_namespace) plan.rootfs.mount_record = dir.open_mount_record();
     plan.exec_fifo = make_fifo(dir.exec_fifo_path());
     plan.start_result = make_fifo(dir.start_result_path());
 
@@ -235,15 +238,18 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     ContainerDir dir = ContainerDir::open(ctx.root, id);
     ContainerState st = dir.load();
     Status status = current_status(st, dir);
+    // runc's words for each state, after the id.
+    if (status == Status::stopped) throw Error("container " + id + ": cannot start a container that has stopped");
+    if (status == Status::running) throw Error("container " + id + ": cannot start an already running container");
     if (status != Status::created)
-        throw Error("cannot start container " + id + ": it is " + status_name(status) + ", not created");
+        throw Error("container " + id + ": cannot start a container in the " + status_name(status) + " state");
     // Opened first, so that nothing the init writes is lost; non-blocking so
     // that a dead init cannot hang us here.
     unique_fd result(::open(dir.start_result_path().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!result) throw_errno("open " + dir.start_result_path());
     unique_fd fifo(::open(dir.exec_fifo_path().c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fifo) {
-        if (errno == ENXIO) throw Error("cannot start container " + id + ": its init has exited");
+        if (errno == ENXIO) throw Error("container " + id + ": cannot start a container that has stopped (its init has exited)");
         throw_errno("open " + dir.exec_fifo_path());
     }
     if (::write(fifo.get(), "0", 1) != 1) throw_errno("start container " + id);
@@ -269,12 +275,18 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
 void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, bool all) {
     ContainerDir dir = ContainerDir::open(ctx.root, id);
     ContainerState st = dir.load();
-    if (current_status(st, dir) == Status::stopped) throw Error("container " + id + " is not running");
+    // As runc: --all signals whatever the cgroup still holds (processes an
+    // init without a pid namespace of its own left behind) and is no error
+    // when nothing is left; containerd's shim and Kubernetes stop every
+    // container with it, also one that has exited.
     if (all) {
         kill_all(st, sig);
         return;
     }
-    if (!send_signal(st, sig)) throw Error("container " + id + " is not running");
+    // "container not running" is runc's text, which containerd's shim matches
+    // to tell an exited container from a failed kill.
+    if (current_status(st, dir) == Status::stopped || !send_signal(st, sig))
+        throw Error("cannot kill container " + id + ": container not running");
 }
 
 void delete_container(const RuntimeContext& ctx, const std::string& id, bool force) {
@@ -307,11 +319,19 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
         kill_all(st, SIGKILL);
         wait_for_exit(st, 10000);
     }
+    // Without a mount namespace its mounts are in ours (runc leaves them);
+    // kept, with the state, for a retry when one cannot be taken down.
+    try {
+        undo_recorded_mounts(dir->load_mount_record());
+    } catch (const Error& e) {
+        if (!force) throw;
+        log_warning(e.what());
+    }
     cgroup_remove(CgroupHandle{st.cgroup_path});
     dir->remove();
     if (!st.poststop_hooks.empty()) {
         try {
-            run_hooks(hooks_from_json(nlohmann::json::parse(st.poststop_hooks)), "poststop", oci_state_json(st, Status::stopped));
+            run_hooks(hooks_from_json(nlohmann::json::parse(st.poststop_hooks)), "poststop", oci_state_json(st, Status::stopped, true));
         } catch (const Error& e) {
             log_warning(e.what());  // the spec: a failing poststop hook does not stop delete
         }
@@ -342,12 +362,16 @@ std::vector<ContainerSummary> list_containers(const RuntimeContext& ctx) {
 
 namespace {
 
-// An existing container that is not stopped, with its cgroup.
+// An existing container that is not stopped, with its cgroup. A stopped one
+// is refused with runc's words: "container not running" (resume: "container
+// not paused").
 ContainerState live_container(const RuntimeContext& ctx, const std::string& id, const char* what, Status* status = nullptr) {
     ContainerDir dir = ContainerDir::open(ctx.root, id);
     ContainerState st = dir.load();
     Status s = current_status(st, dir);
-    if (s == Status::stopped) throw Error(std::string("cannot ") + what + " container " + id + ": it is stopped");
+    if (s == Status::stopped)
+        throw Error(std::string("cannot ") + what + " container " + id + ": container not " +
+                    (std::strcmp(what, "resume") == 0 ? "paused" : "running"));
     if (st.cgroup_path.empty())
         throw Error(std::string("cannot ") + what + " container " + id + ": it has no cgroup (created with --cgroup-manager disabled, or rootless without a delegated cgroup)");
     if (status) *status = s;
@@ -359,14 +383,14 @@ ContainerState live_container(const RuntimeContext& ctx, const std::string& id, 
 void pause_container(const RuntimeContext& ctx, const std::string& id) {
     Status s;
     ContainerState st = live_container(ctx, id, "pause", &s);
-    if (s == Status::paused) throw Error("container " + id + " is already paused");
+    if (s == Status::paused) throw Error("cannot pause container " + id + ": container not running (already paused)");
     cgroup_freeze(CgroupHandle{st.cgroup_path}, true);
 }
 
 void resume_container(const RuntimeContext& ctx, const std::string& id) {
     Status s;
     ContainerState st = live_container(ctx, id, "resume", &s);
-    if (s != Status::paused) throw Error("container " + id + " is not paused");
+    if (s != Status::paused) throw Error("cannot resume container " + id + ": container not paused");
     cgroup_freeze(CgroupHandle{st.cgroup_path}, false);
 }
 

@@ -37,9 +37,10 @@ Target load_target(const RuntimeContext& ctx, const ExecOptions& opts) {
     ContainerDir dir = ContainerDir::open(ctx.root, opts.id);
     Target t{dir.load(), {}};
     Status status = current_status(t.state, dir);
-    if (status == Status::stopped) throw Error("cannot exec in container " + opts.id + ": it is stopped");
+    // runc's words, after the id.
+    if (status == Status::stopped) throw Error("container " + opts.id + ": cannot exec in a stopped container");
     if (status == Status::paused && !opts.ignore_paused)
-        throw Error("cannot exec in container " + opts.id + ": it is paused (use --ignore-paused)");
+        throw Error("container " + opts.id + ": cannot exec in a paused container (use --ignore-paused to override)");
     t.spec = parse_spec(read_file(t.state.config_path), t.state.bundle, t.state.config_path);
     return t;
 }
@@ -77,7 +78,10 @@ Process exec_process_config(const ExecOptions& opts, const Spec& spec) {
     p.env.insert(p.env.end(), opts.env.begin(), opts.env.end());
     if (opts.uid) p.user.uid = *opts.uid;
     if (opts.gid) p.user.gid = *opts.gid;
-    if (!opts.additional_gids.empty()) p.user.additional_gids = opts.additional_gids;
+    if (!opts.additional_gids.empty()) {
+        p.user.additional_gids.clear();
+        for (auto g : opts.additional_gids) add_gid(p.user.additional_gids, g);
+    }
     for (auto& c : opts.caps) add_capability(p.capabilities, c);
     if (opts.no_new_privs) p.no_new_privileges = true;
     if (!opts.apparmor.empty()) p.apparmor_profile = opts.apparmor;
@@ -105,11 +109,16 @@ int namespaces_to_join(pid_t pid, bool& join_pid) {
     return flags;
 }
 
-int exec_grandchild(ProcessPlan& plan, int sync) {
+// ROOT >= 0: the init's root, for a container that shares our mount namespace.
+int exec_grandchild(ProcessPlan& plan, int root, int sync) {
     if (plan.process->terminal && ::setsid() < 0) return child_fail(errno, "setsid");
+    // Read before the chroot: the container's root may have no /proc.
+    bool setgroups_allowed = setgroups_allowed_here();
+    if (root >= 0 && (::fchdir(root) < 0 || ::chroot(".") < 0)) return child_fail(errno, "enter the container's root");
+    if (root >= 0) ::close(root);
     static ReadyProcess ready;
     int own[] = {sync};
-    if (setup_process(plan, setgroups_allowed_here(), own, 1, ready) < 0) return -1;
+    if (setup_process(plan, setgroups_allowed, own, 1, ready) < 0) return -1;
     if (ready.notify_fd > 0) ::close(ready.notify_fd);
     SyncMessage msg{SyncType::ready, 0, {}};
     if (!sync_send(sync, msg)) return child_fail(errno, "report ready");
@@ -119,7 +128,7 @@ int exec_grandchild(ProcessPlan& plan, int sync) {
 // The intermediate process: joins the namespaces with one setns on the init's
 // pidfd (user first, so the pid namespace is joined with its privileges, which
 // a rootless parent lacks), then forks the process proper into the pid namespace.
-int exec_child(ProcessPlan& plan, int pidfd, int ns_flags, int sync) {
+int exec_child(ProcessPlan& plan, int pidfd, int ns_flags, int root, int sync) {
     SyncMessage msg;
     if (!sync_recv(sync, msg) || msg.type != SyncType::parent_done) return child_fail(0, "parent went away");
     if (ns_flags && ::setns(pidfd, ns_flags) < 0) return child_fail(errno, "join the container's namespaces");
@@ -128,7 +137,7 @@ int exec_child(ProcessPlan& plan, int pidfd, int ns_flags, int sync) {
     pid_t pid = clone_process(0, &unused);
     if (pid < 0) return child_fail(errno, "fork into the container's pid namespace");
     if (pid == 0) {
-        exec_grandchild(plan, sync);
+        exec_grandchild(plan, root, sync);
         sync_send(sync, child_failure());
         _exit(127);
     }
@@ -179,10 +188,18 @@ ExecProcess exec_in_container(const RuntimeContext& ctx, ExecOptions& opts) {
     }
     const ContainerState& st = target.state;
     unique_fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
-    if (!pidfd || !process_alive(st.pid, st.pid_start_time)) throw Error("container " + opts.id + " is not running");
+    if (!pidfd || !process_alive(st.pid, st.pid_start_time)) throw Error("container " + opts.id + ": cannot exec in a stopped container");
     bool join_pid = false;
     int ns_flags = namespaces_to_join(st.pid, join_pid);
     if (join_pid) ns_flags |= CLONE_NEWPID;
+    // Without a mount namespace of its own the container is a chroot in
+    // ours: the process goes into the init's root (runc's exec stays in the host's /).
+    unique_fd init_root;
+    if (!(ns_flags & CLONE_NEWNS)) {
+        std::string root = "/proc/" + std::to_string(st.pid) + "/root";
+        init_root.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!init_root) throw_errno("open the container's root " + root);
+    }
     // The process is our grandchild: as subreaper we can still wait for it.
     if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_CHILD_SUBREAPER");
 
@@ -198,7 +215,7 @@ ExecProcess exec_in_container(const RuntimeContext& ctx, ExecOptions& opts) {
     if (pid == 0) {
         parent_end.reset();
         ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        exec_child(plan, pidfd.get(), ns_flags, child_end.get());
+        exec_child(plan, pidfd.get(), ns_flags, init_root.get(), child_end.get());
         sync_send(child_end.get(), child_failure());
         _exit(127);
     }

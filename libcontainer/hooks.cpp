@@ -25,7 +25,13 @@ std::vector<HookPlan> plan_hooks(const std::vector<Hook>& hooks) {
         if (h.args.empty()) p.argv.push_back(const_cast<char*>(h.path.c_str()));
         for (auto& a : h.args) p.argv.push_back(const_cast<char*>(a.c_str()));
         p.argv.push_back(nullptr);
-        for (auto& e : h.env) p.envp.push_back(const_cast<char*>(e.c_str()));
+        if (h.env_given) {
+            for (auto& e : h.env) p.envp.push_back(const_cast<char*>(e.c_str()));
+        } else {
+            // As runc's hooks (Go's exec.Cmd with a nil Env): PATH and the rest
+            // of the runtime's own environment, which GPU and network hooks need.
+            for (char** e = environ; e && *e; e++) p.envp.push_back(*e);  // null after clearenv()
+        }
         p.envp.push_back(nullptr);
         out.push_back(std::move(p));
     }

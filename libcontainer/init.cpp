@@ -19,6 +19,7 @@
 
 #include "error.hpp"
 #include "fs.hpp"
+#include "network.hpp"
 #include "sync.hpp"
 
 namespace rrun {
@@ -65,14 +66,19 @@ int container_init(InitPlan& plan, int sync) {
     if (!sync_recv(sync, msg) || msg.type != SyncType::parent_done) return child_fail(0, "parent went away");
     if (plan.namespaces.new_user) {
         // Become root of the new namespace when it is mapped (it always has all capabilities).
-        ::setresgid(0, 0, 0);
         ::setresuid(0, 0, 0);
+        // The ipc namespace as root there, so that its mqueue filesystem's
+        // root is owned by it (plan_namespaces); before the gid, as runc
+        // (its group is then runc's too: ours, unmapped when we are root).
+        if (plan.namespaces.unshare_ipc && ::unshare(CLONE_NEWIPC) < 0) return child_fail(errno, "unshare ipc namespace");
+        ::setresgid(0, 0, 0);
     }
     for (auto& j : plan.namespaces.joins)
         if (j.nstype != CLONE_NEWPID && ::setns(j.fd.get(), j.nstype) < 0)
             return child_fail(errno, "join namespace %s", j.path.c_str());
     if (plan.namespaces.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return child_fail(errno, "unshare cgroup namespace");
     if (plan.namespaces.new_time && unshare_time_namespace(plan.namespaces) < 0) return -1;
+    if ((plan.namespaces.clone_flags & CLONE_NEWNET) && bring_up_loopback() < 0) return -1;
     // Nothing in the container may ptrace us or open our /proc files (exe,
     // fds, environ) while we hold host resources; execve makes the program
     // dumpable again. Only now: our /proc files then belong to the host's
@@ -81,7 +87,7 @@ int container_init(InitPlan& plan, int sync) {
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (::setsid() < 0) return child_fail(errno, "setsid");
     ::umask(0);
-    if (plan.namespaces.new_mount && prepare_rootfs(plan.rootfs) < 0) return -1;
+    if (prepare_rootfs(plan.rootfs) < 0) return -1;  // without a mount namespace: in the runtime's
     static char hook_state[65536];
     size_t hook_state_len = 0;
     if (plan.parent_hooks || !plan.create_container_hooks.empty() || !plan.start_container_hooks.empty()) {
@@ -95,13 +101,14 @@ int container_init(InitPlan& plan, int sync) {
         if (run_hook_list(plan.create_container_hooks, "createContainer", hook_state, hook_state_len) < 0) return -1;
     }
     if (set_names(plan) < 0) return -1;
+    // Also without a user namespace of our own: an engine may run us in one
+    // whose setgroups is "deny" (rootless podman, `unshare -r`). Read before
+    // the chroot: without a mount namespace the rootfs may have no /proc.
+    bool setgroups_allowed = setgroups_allowed_here();
     if (enter_rootfs(plan.rootfs) < 0) return -1;
-    if (write_sysctls(plan) < 0 || apply_readonly_paths(plan.rootfs) < 0) return -1;
+    if (write_sysctls(plan) < 0 || apply_readonly_and_masked_paths(plan.rootfs) < 0) return -1;
     if (plan.spec->linux && plan.spec->linux->personality && ::personality(*plan.spec->linux->personality) < 0)
         return child_fail(errno, "linux.personality");
-    // Also without a user namespace of our own: an engine may run us in one
-    // whose setgroups is "deny" (rootless podman, `unshare -r`).
-    bool setgroups_allowed = setgroups_allowed_here();
     int fifo = plan.exec_fifo.get();
     int result = plan.start_result.get();
     int own[] = {sync, fifo, result};
@@ -128,6 +135,34 @@ int container_init(InitPlan& plan, int sync) {
     exec_process(plan.proc, ready, -1, result);
 }
 
+// Without a mount namespace the container shares the runtime's: as runc and
+// crun, rrun makes the config's mounts there, inside the rootfs, then chroots;
+// unlike them it neither makes the host's "/" rslave nor binds the rootfs on
+// itself (both for pivot_root only), and delete takes the mounts down again.
+// What would change mounts that are not the container's own is refused,
+// naming the field; device nodes are made with mknod, as runc does.
+void check_without_mount_namespace(const Spec& spec, bool in_userns) {
+    const char* why = ": needs a mount namespace (add {\"type\": \"mount\"} to linux.namespaces); "
+                      "without one it would change the mounts of the runtime's mount namespace";
+    // Mounting there takes CAP_SYS_ADMIN over the runtime's mount namespace,
+    // which no user namespace (rootless) has; runc fails as well.
+    if (in_userns && !spec.mounts.empty())
+        throw Error("mounts: in a user namespace without a mount namespace of its own nothing can be mounted: the "
+                    "mounts would be made in the runtime's mount namespace, which needs CAP_SYS_ADMIN over it "
+                    "(add {\"type\": \"mount\"} to linux.namespaces)");
+    // The rootfs (the runtime's own mount, or a directory of it) read-only.
+    if (spec.root_readonly) throw Error("root.readonly" + std::string(why));
+    if (!spec.linux) return;
+    auto& l = *spec.linux;
+    // runc's own rule: "unable to restrict sys entries without a private MNT namespace".
+    if (!l.masked_paths.empty()) throw Error("linux.maskedPaths" + std::string(why));
+    if (!l.readonly_paths.empty()) throw Error("linux.readonlyPaths" + std::string(why));
+    // The spec: it applies to the container's own mount namespace.
+    if (!l.rootfs_propagation.empty()) throw Error("linux.rootfsPropagation" + std::string(why));
+    // In a user namespace a device node is a bind mount of the host's.
+    if (in_userns && !l.devices.empty()) throw Error("linux.devices: in a user namespace" + std::string(why));
+}
+
 // Only sysctls that belong to a namespace the container has may be set (runc's rule).
 void check_sysctl_namespaced(const std::string& key, const Linux& linux) {
     static constexpr const char* ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
@@ -141,7 +176,11 @@ void check_sysctl_namespaced(const std::string& key, const Linux& linux) {
         if (key == k) return need(NamespaceType::ipc, "ipc");
     if (key.rfind("fs.mqueue.", 0) == 0) return need(NamespaceType::ipc, "ipc");
     if (key.rfind("net.", 0) == 0) return need(NamespaceType::network, "network");
-    if (key == "kernel.hostname" || key == "kernel.domainname") return need(NamespaceType::uts, "uts");
+    if (key == "kernel.hostname" || key == "kernel.domainname") need(NamespaceType::uts, "uts");
+    // runc refuses it even in a uts namespace: the OCI "hostname" field sets it.
+    if (key == "kernel.hostname")
+        throw Error("linux.sysctl: \"kernel.hostname\" conflicts with the \"hostname\" field: set the hostname there");
+    if (key == "kernel.domainname") return;
     throw Error("linux.sysctl: \"" + key + "\" is not namespaced and cannot be set for a container");
 }
 
@@ -153,7 +192,9 @@ InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds) {
     plan.spec = &spec;
     const Linux* linux = spec.linux ? &*spec.linux : nullptr;
     plan.namespaces = plan_namespaces(spec);
-    if (!plan.namespaces.new_mount) throw Error("linux.namespaces: a mount namespace is required");
+    const Namespace* mnt = linux ? linux->find_namespace(NamespaceType::mount) : nullptr;
+    if (mnt && !mnt->path.empty())
+        throw Error("linux.namespaces: joining a mount namespace by path is not supported (rrun sets up the rootfs in a new one)");
     if (!spec.hostname.empty() && !(linux && linux->find_namespace(NamespaceType::uts)))
         throw Error("hostname: setting a hostname needs a uts namespace");
     if (!spec.domainname.empty() && !(linux && linux->find_namespace(NamespaceType::uts)))
@@ -163,7 +204,12 @@ InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds) {
     if (!plan.namespaces.new_user && linux && (!linux->uid_mappings.empty() || !linux->gid_mappings.empty()))
         throw Error("linux.uidMappings: mappings are given but no new user namespace is asked for");
     bool in_userns = plan.namespaces.new_user || !in_initial_user_namespace();
+    if (!mnt) check_without_mount_namespace(spec, in_userns);
     plan.rootfs = plan_rootfs(spec, no_pivot, in_userns);
+    plan.rootfs.mount_namespace = mnt != nullptr;
+    // The default nodes would be bind mounts there: the rootfs's own /dev is used.
+    if (!mnt && in_userns) plan.rootfs.make_default_devices = false;
+    plan.rootfs.cwd = spec.process->cwd;
     plan.rootfs.new_cgroup_ns = plan.namespaces.new_cgroup || (linux && linux->find_namespace(NamespaceType::cgroup));
     if (linux && linux->intel_rdt) {
         if (!path_exists("/sys/fs/resctrl/schemata"))

@@ -146,6 +146,14 @@ NamespacePlan plan_namespaces(const Spec& spec) {
         if (!plan.new_time) throw Error("linux.timeOffsets: needs a new time namespace (a \"time\" entry without a path in linux.namespaces)");
         plan.time_offsets = plan_time_offsets((*raw)["timeOffsets"]);
     }
+    // An ipc namespace makes its mqueue filesystem at once, its root owned by
+    // the creator: cloned with the user namespace, that is our uid, unmapped
+    // there when we are the host's root (/dev/mqueue owned by nobody). As
+    // runc, the init makes it once it is root of the user namespace.
+    if (plan.new_user && (plan.clone_flags & CLONE_NEWIPC)) {
+        plan.clone_flags &= ~static_cast<unsigned long>(CLONE_NEWIPC);
+        plan.unshare_ipc = true;
+    }
     plan.join_user = !plan.joins.empty() && plan.joins.front().nstype == CLONE_NEWUSER;
     plan.clone_in_joined_user = plan.join_user && plan.clone_flags;
     return plan;

@@ -19,6 +19,9 @@ struct NamespacePlan {
     bool new_mount = false;
     bool new_uts = false;
     bool new_time = false;     // unshared by the init, which enters it at execve
+    // A new ipc namespace under a new user namespace: unshared by the init once
+    // it is root there, not cloned (see plan_namespaces).
+    bool unshare_ipc = false;
     std::string time_offsets;  // linux.timeOffsets, for /proc/self/timens_offsets before then
     struct Join {
         int nstype;

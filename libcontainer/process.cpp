@@ -1,14 +1,18 @@
 #include "process.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -18,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "passwd.hpp"
 #include "rootfs.hpp"
 #include "security.hpp"
 #include "sync.hpp"
@@ -67,6 +72,42 @@ int resolve_executable(const ProcessPlan& plan, char* out, size_t len) {
     return child_fail(0, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
+// Marks every fd from FIRST on close-on-exec. close_range does it in one
+// call, but it is Linux 5.11's (CLOSE_RANGE_CLOEXEC), and the container's
+// seccomp filter, loaded before this when it must be early, may refuse it:
+// profiles written before 2020 do not list it (EPERM, ENOSYS, or whatever
+// errno they give). Then, as runc does, each fd listed in /proc/self/fd, with
+// calls every profile allows (open, fstatfs, getdents64, fcntl). The list is
+// the only sound bound: an fd can be above RLIMIT_NOFILE, which was lowered
+// after it was opened. /proc is the container's: it must be procfs, where an
+// image's own /proc directory could list anything.
+int cloexec_from(int first) {
+    if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+    int close_range_errno = errno;
+    int dir = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct statfs sfs;
+    int err = dir < 0 ? errno : ::fstatfs(dir, &sfs) < 0 ? errno : sfs.f_type != PROC_SUPER_MAGIC ? EXDEV : 0;
+    alignas(struct dirent64) char buf[4096];
+    long n = 0;
+    while (err == 0 && (n = ::syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+        for (long at = 0; at < n;) {
+            auto* d = reinterpret_cast<struct dirent64*>(buf + at);
+            at += d->d_reclen;
+            int fd = 0;
+            const char* c = d->d_name;
+            for (; *c >= '0' && *c <= '9' && fd < INT_MAX / 10; c++) fd = fd * 10 + (*c - '0');
+            if (*c || c == d->d_name || fd < first || fd == dir) continue;  // ".", ".."
+            if (::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF) err = errno;
+        }
+    }
+    if (err == 0 && n < 0) err = errno;
+    if (dir >= 0) ::close(dir);
+    if (err)
+        return child_fail(err, "mark fds close-on-exec: close_range failed (%s), and through /proc/self/fd",
+                          strerror(close_range_errno));
+    return 0;
+}
+
 // Keeps fds 3..3+extra-1 across exec (--preserve-fds, LISTEN_FDS) and marks
 // every other fd close-on-exec, our own included.
 int prepare_fds(const ProcessPlan& plan, const int* own, size_t own_count) {
@@ -75,9 +116,7 @@ int prepare_fds(const ProcessPlan& plan, const int* own, size_t own_count) {
         for (size_t i = 0; i < own_count; i++) mine = mine || own[i] == fd;
         if (!mine) ::fcntl(fd, F_SETFD, 0);
     }
-    if (::syscall(SYS_close_range, 3 + plan.extra_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-        return child_fail(errno, "close_range");
-    return 0;
+    return cloexec_from(3 + plan.extra_fds);
 }
 
 }  // namespace
@@ -88,7 +127,11 @@ pid_t clone_process(unsigned long flags, int* pidfd) {
     args.pidfd = reinterpret_cast<uint64_t>(pidfd);
     args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;  // clone3: CLONE_PARENT takes our own
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
-    if (pid < 0 && errno == ENOSYS) {
+    // ENOSYS: before Linux 5.3, or a seccomp profile's answer; EPERM: the
+    // default errno of profiles that do not list it (Docker's before 2021).
+    // The init runs startContainer hooks under the container's filter. A
+    // real EPERM comes back from clone too.
+    if (pid < 0 && (errno == ENOSYS || errno == EPERM)) {
         *pidfd = -1;
         pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
     }
@@ -120,6 +163,20 @@ cpu_set_t parse_cpu_list(const std::string& list, const std::string& where) {
     return set;
 }
 
+std::vector<std::string> unique_env(const std::vector<std::string>& env) {
+    std::vector<std::string> out;
+    out.reserve(env.size());
+    for (auto& e : env) {
+        size_t eq = e.find('=');
+        if (eq == std::string::npos) throw Error("process.env: invalid environment variable \"" + e + "\" (no '=')");
+        if (eq == 0) throw Error("process.env: environment variable name can't be empty: \"" + e + "\"");
+        auto same = std::find_if(out.begin(), out.end(), [&](const std::string& o) { return o.compare(0, eq + 1, e, 0, eq + 1) == 0; });
+        if (same != out.end()) *same = e;
+        else out.push_back(e);
+    }
+    return out;
+}
+
 ProcessPlan plan_process(const Process& p, const Spec& spec, int preserve_fds, bool pass_listen_fds) {
     ProcessPlan plan;
     plan.process = &p;
@@ -134,7 +191,7 @@ ProcessPlan plan_process(const Process& p, const Spec& spec, int preserve_fds, b
     if (spec.raw && spec.raw->contains("linux") && (*spec.raw)["linux"].contains("seccomp") &&
         !(*spec.raw)["linux"]["seccomp"].is_null())
         plan.seccomp = seccomp::compile((*spec.raw)["linux"]["seccomp"]);
-    plan.env = p.env;
+    plan.env = unique_env(p.env);
     int listen_fds = 0;
     if (const char* l = pass_listen_fds ? std::getenv("LISTEN_FDS") : nullptr) {
         listen_fds = std::atoi(l);
@@ -148,8 +205,17 @@ ProcessPlan plan_process(const Process& p, const Spec& spec, int preserve_fds, b
     plan.extra_fds = listen_fds + preserve_fds;
     for (auto& a : p.args) plan.argv.push_back(const_cast<char*>(a.c_str()));
     plan.argv.push_back(nullptr);
-    for (auto& e : plan.env) plan.envp.push_back(e.data());
+    bool home_seen = false;  // the first HOME entry counts, as getenv finds it
+    for (auto& e : plan.env) {
+        if (!home_seen && e.rfind("HOME=", 0) == 0) {
+            home_seen = true;
+            if (e.size() == 5) plan.home_slot = static_cast<int>(plan.envp.size());
+        }
+        plan.envp.push_back(e.data());
+    }
+    if (!home_seen) plan.home_slot = static_cast<int>(plan.envp.size());
     plan.envp.push_back(nullptr);
+    plan.envp.push_back(nullptr);  // the spare slot, terminator once HOME is in
     return plan;
 }
 
@@ -174,7 +240,14 @@ int set_scheduling(const ProcessPlan& plan) {
             uint32_t priority;
             uint64_t runtime, deadline, period;
         } attr{48, s->policy, s->flags, s->nice, s->priority, s->runtime, s->deadline, s->period};
-        if (::syscall(SYS_sched_setattr, 0, &attr, 0) < 0) return child_fail(errno, "process.scheduler: sched_setattr");
+        if (::syscall(SYS_sched_setattr, 0, &attr, 0) < 0) {
+            // A new cgroup v1 cpu cgroup starts with cpu.rt_runtime_us 0, where the
+            // kernel refuses realtime policies; no runtime gives it budget unasked.
+            if (errno == EPERM && (s->policy == SCHED_FIFO || s->policy == SCHED_RR))
+                return child_fail(errno, "process.scheduler: sched_setattr (SCHED_FIFO and SCHED_RR need realtime time "
+                                         "in the cpu cgroup: on cgroup v1 set linux.resources.cpu.realtimeRuntime)");
+            return child_fail(errno, "process.scheduler: sched_setattr");
+        }
     }
     if (proc.io_priority && ::syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, *proc.io_priority) < 0)
         return child_fail(errno, "process.ioPriority: ioprio_set");
@@ -202,10 +275,16 @@ int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, siz
     if (proc.terminal && setup_terminal(plan.console_socket.get(), proc) < 0) return -1;
     plan.console_socket.reset();
     // cwd is resolved inside the root with no magic links (CVE-2024-21626).
+    // The init's was made with the rootfs if missing; exec's must exist (runc).
     int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    int cwd = root < 0 ? -1 : open_in_root(root, proc.cwd.c_str(), true, true);
+    int cwd = root < 0 ? -1 : open_in_root(root, proc.cwd.c_str(), false, true);
     if (root >= 0) ::close(root);
     if (cwd < 0) return child_fail(errno, "process.cwd %s", proc.cwd.c_str());
+    if (plan.home_slot >= 0) {
+        static char home[PATH_MAX + 5] = "HOME=";
+        passwd_home("/etc/passwd", proc.user.uid, home + 5, sizeof home - 5);
+        plan.envp[static_cast<size_t>(plan.home_slot)] = home;
+    }
     if (apply_rlimits(proc) < 0 || apply_lsm_labels(proc) < 0) return -1;
     auto& caps = plan.capabilities;
     if (caps && drop_bounding_set(*caps, plan.last_cap) < 0) return -1;
@@ -252,9 +331,9 @@ namespace {
 
 // rrun-exec execs the program and reports a failure to the fd named in its
 // argv[0] (see rrun-exec.c). Returns only when rrun-exec itself could not be
-// exec'd: the container's seccomp profile may refuse execveat, so execve
-// through /proc is tried too, and then the caller execs the program itself.
-void exec_through_helper(ProcessPlan& plan, ReadyProcess& ready, int report_fd, int result_fifo) {
+// exec'd, with the errno: the container's seccomp profile may refuse execveat
+// (profiles before 2020 do not list it), so execve through /proc is tried too.
+int exec_through_helper(ProcessPlan& plan, ReadyProcess& ready, int report_fd, int result_fifo) {
     static char report[16] = "-", path[32];
     int fd = report_fd >= 0 ? report_fd : result_fifo;
     if (fd >= 0) snprintf(report, sizeof report, "%c%d", report_fd >= 0 ? 's' : 'f', fd);
@@ -265,7 +344,9 @@ void exec_through_helper(ProcessPlan& plan, ReadyProcess& ready, int report_fd, 
     ::syscall(SYS_execveat, helper, "", plan.helper_argv.data(), plan.envp.data(), AT_EMPTY_PATH);
     snprintf(path, sizeof path, "/proc/self/fd/%d", helper);
     ::execve(path, plan.helper_argv.data(), plan.envp.data());
+    int err = errno;
     if (fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return err;
 }
 
 }  // namespace
@@ -276,8 +357,14 @@ void exec_process(ProcessPlan& plan, ReadyProcess& ready, int report_fd, int res
     } else if (plan.cpus_final && ::sched_setaffinity(0, sizeof(cpu_set_t), &*plan.cpus_final) < 0) {
         child_fail(errno, "process.execCPUAffinity.final");
     } else {
-        if (plan.exec_helper) exec_through_helper(plan, ready, report_fd, result_fifo);
-        ::execve(ready.exe, plan.argv.data(), plan.envp.data()), child_fail(errno, "exec %s", ready.exe);
+        // The program is exec'd from this image, our host binary, only where
+        // rrun-exec is not needed or the container has no /proc (ENOENT) to
+        // run it through, nor then to name our binary by (CVE-2019-5736).
+        int err = plan.exec_helper ? exec_through_helper(plan, ready, report_fd, result_fifo) : ENOENT;
+        if (err != ENOENT)
+            child_fail(err, "exec %s: run rrun-exec from its sealed memfd", ready.exe);
+        else
+            ::execve(ready.exe, plan.argv.data(), plan.envp.data()), child_fail(errno, "exec %s", ready.exe);
     }
     ::signal(SIGPIPE, SIG_IGN);  // a reader gone must not hide the failure behind a signal
     if (report_fd < 0 || !sync_send(report_fd, child_failure())) report_failure(result_fifo);

@@ -18,6 +18,10 @@ struct ProcessPlan {
     const Process* process = nullptr;
     std::vector<std::string> env;   // process.env plus LISTEN_FDS when passed through
     std::vector<char*> argv, envp;  // point into process->args and env
+    // Where the child puts HOME from the container's /etc/passwd when env has
+    // none (runc's rule): an empty "HOME=" entry, or the spare slot before
+    // envp's terminator. -1: env has HOME.
+    int home_slot = -1;
     std::optional<CapabilitySets> capabilities;  // limited to what this kernel has
     int last_cap = 63;
     int extra_fds = 0;  // fds 3.. that stay open across exec
@@ -35,6 +39,10 @@ void use_exec_helper(ProcessPlan& plan, unique_fd image);
 
 // "0-3,7" -> a cpu set; Error naming WHERE on anything else.
 cpu_set_t parse_cpu_list(const std::string& list, const std::string& where);
+
+// process.env as runc hands it on: a name given twice keeps its first place
+// and its last value; an entry without '=' or a name is an Error.
+std::vector<std::string> unique_env(const std::vector<std::string>& env);
 
 // LISTEN_FDS (from our environment) and PRESERVE_FDS decide which fds pass.
 ProcessPlan plan_process(const Process& p, const Spec& spec, int preserve_fds, bool pass_listen_fds);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 
@@ -263,6 +264,35 @@ void make_idmapped_tree(RootfsPlan& plan, MountStep& step, const Mount& m, const
     plan.idmapped_trees.push_back(std::move(tree));
 }
 
+// In a user namespace a device node is a bind mount of a host node: the one
+// at the same path when it is that device (runc binds that path whatever it
+// holds, and fails where there is none), else the node the kernel names for
+// the numbers in /sys/dev.
+std::string host_device_node(const Device& d, const std::string& where) {
+    if (d.type == 'p') return d.path;
+    mode_t kind = d.type == 'b' ? S_IFBLK : S_IFCHR;
+    dev_t rdev = makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor));
+    auto is_it = [&](const std::string& p) {
+        struct stat st;
+        return ::stat(p.c_str(), &st) == 0 && (st.st_mode & S_IFMT) == kind && st.st_rdev == rdev;
+    };
+    if (is_it(d.path)) return d.path;
+    std::string numbers = std::to_string(d.major) + ":" + std::to_string(d.minor);
+    std::string name;
+    try {
+        std::string uevent = read_file(std::string("/sys/dev/") + (d.type == 'b' ? "block/" : "char/") + numbers + "/uevent");
+        size_t at = uevent.rfind("DEVNAME=", 0) == 0 ? 0 : uevent.find("\nDEVNAME=");
+        if (at != std::string::npos) {
+            at = uevent.find('=', at) + 1;
+            name = uevent.substr(at, uevent.find('\n', at) - at);
+        }
+    } catch (const Error&) {
+    }
+    if (!name.empty() && name.find("..") == std::string::npos && is_it("/dev/" + name)) return "/dev/" + name;
+    throw Error(where + ": the host has no node for " + (d.type == 'b' ? "block" : "char") + " device " + numbers +
+                " to bind at " + d.path + " (a user namespace cannot mknod)");
+}
+
 }  // namespace
 
 void point_cgroup_mounts_at(RootfsPlan& plan, const std::string& handle) {
@@ -346,9 +376,12 @@ RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace) 
         plan.devices = spec.linux->devices;
         plan.masked_paths = spec.linux->masked_paths;
         plan.readonly_paths = spec.linux->readonly_paths;
-        for (size_t i = 0; i < plan.devices.size(); i++)
-            if (plan.devices[i].path.empty() || plan.devices[i].path[0] != '/')
-                throw Error("linux.devices[" + std::to_string(i) + "].path: must be an absolute path");
+        for (size_t i = 0; i < plan.devices.size(); i++) {
+            auto& d = plan.devices[i];
+            std::string where = "linux.devices[" + std::to_string(i) + "]";
+            if (d.path.empty() || d.path[0] != '/') throw Error(where + ".path: must be an absolute path");
+            if (in_user_namespace) plan.device_sources.push_back(host_device_node(d, where));
+        }
     }
     return plan;
 }
@@ -366,6 +399,36 @@ struct FdPath {
     explicit FdPath(int fd) { snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd); }
     const char* c_str() const { return buf; }
 };
+
+// Without a mount namespace the mounts are made in the runtime's, where they
+// would outlive the container: before each mount(2) the init appends "ID
+// PATH\0" to the container's mount record (PATH: the destination resolved on
+// the host; ID: the mount there until now), so that delete can take down what
+// was stacked there since, even when we die just after the mount. The first
+// entry is the rootfs itself. Static, as the helpers below take no plan: set
+// by prepare_rootfs, in the child only.
+int mount_record_fd = -1;
+
+// SUFFIX: a name in the directory FD, for a mount to come on a file that may not exist yet.
+int note_mount_target(int fd, const char* suffix = "") {
+    if (mount_record_fd < 0) return 0;
+    struct statx stx;
+    if (::statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0) return -1;
+    char entry[PATH_MAX + 32];
+    int n = snprintf(entry, sizeof entry, "%llu ", static_cast<unsigned long long>(stx.stx_mnt_id));
+    ssize_t len = ::readlink(FdPath(fd).c_str(), entry + n, sizeof entry - static_cast<size_t>(n) - 1);
+    if (len < 0) return -1;
+    size_t used = static_cast<size_t>(n + len), extra = strlen(suffix);
+    if (used + extra + 1 >= sizeof entry) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(entry + used, suffix, extra + 1);
+    size_t total = used + extra + 1;
+    if (::write(mount_record_fd, entry, total) == static_cast<ssize_t>(total)) return 0;
+    if (errno == 0) errno = EIO;
+    return -1;
+}
 
 // Flags a mount in a user namespace cannot drop (the kernel locks them).
 unsigned long locked_flags(const char* path) {
@@ -394,7 +457,7 @@ int mount_in_root(int rootfd, const char* dest, bool dir, const char* source, co
                   unsigned long flags, const char* data) {
     int fd = open_in_root(rootfd, dest, true, dir);
     if (fd < 0) return child_fail(errno, "create mount destination %s", dest);
-    int rc = ::mount(source, FdPath(fd).c_str(), type, flags, data);
+    int rc = note_mount_target(fd) < 0 ? -1 : ::mount(source, FdPath(fd).c_str(), type, flags, data);
     int err = errno;
     ::close(fd);
     if (rc < 0) errno = err;
@@ -417,7 +480,7 @@ int set_propagation(const char* target, unsigned long prop) { return ::mount(nul
 int move_tree_in_root(int rootfd, int tree, const char* dest, bool dir) {
     int fd = open_in_root(rootfd, dest, true, dir);
     if (fd < 0) return child_fail(errno, "create mount destination %s", dest);
-    int rc = ::move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    int rc = note_mount_target(fd) < 0 ? -1 : ::move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
     int err = errno;
     ::close(fd);
     ::close(tree);
@@ -516,30 +579,53 @@ int copy_tree(int src, int dst) {
     return rc;
 }
 
-int mount_tmpfs_copy_up(int rootfd, const MountStep& m) {
-    const char* dest = m.destination.c_str();
-    int under = open_in_root(rootfd, dest, true, true);
-    int old_dir = under < 0 ? -1 : ::openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (under >= 0) ::close(under);
-    if (old_dir < 0) return child_fail(errno, "tmpcopyup: open %s", dest);
+// The mode of the directory at DEST inside ROOTFD, or 0 when there is none.
+mode_t existing_dir_mode(int rootfd, const char* dest) {
+    int fd = open_in_root(rootfd, dest, false, true);
     struct stat st;
-    ::fstat(old_dir, &st);
-    int rc = mount_in_root(rootfd, dest, true, m.source.c_str(), m.type.c_str(), m.flags & ~MS_RDONLY, m.data.c_str());
-    if (rc < 0) {
-        ::close(old_dir);
-        return child_fail(errno, "mount %s on %s", m.type.c_str(), dest);
-    }
+    bool dir = fd >= 0 && ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+    if (fd >= 0) ::close(fd);
+    return dir ? (st.st_mode & 07777) | S_IFDIR : 0;
+}
+
+// The root directory of the tmpfs just mounted at DEST, opened for fchmod and copies.
+int open_mounted_dir(int rootfd, const char* dest) {
     int top = open_in_root(rootfd, dest, false, true);
-    int new_dir = top < 0 ? -1 : ::openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dir = top < 0 ? -1 : ::openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (top >= 0) ::close(top);
-    rc = new_dir < 0 ? child_fail(errno, "tmpcopyup: open %s", dest) : copy_tree(old_dir, new_dir);
-    if (new_dir >= 0) {
-        ::fchmod(new_dir, st.st_mode & 07777);
-        ::fchown(new_dir, st.st_uid, st.st_gid);
-        ::close(new_dir);
+    return dir;
+}
+
+// A tmpfs, with tmpcopyup holding what was underneath. As runc does, a
+// tmpfs over an existing directory takes that directory's mode (not its
+// owner), whatever its mode= option says; over a directory rrun makes it
+// keeps mode= (podman's --tmpfs /scratch:mode=1777).
+int mount_tmpfs(int rootfd, const MountStep& m) {
+    const char* dest = m.destination.c_str();
+    mode_t under_mode = existing_dir_mode(rootfd, dest);
+    int old_dir = -1;
+    if (m.copy_up) {
+        int under = open_in_root(rootfd, dest, true, true);
+        old_dir = under < 0 ? -1 : ::openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (under >= 0) ::close(under);
+        if (old_dir < 0) return child_fail(errno, "tmpcopyup: open %s", dest);
     }
-    ::close(old_dir);
-    // Read-only only once the copy is in.
+    // Read-write until the copy and the mode are in.
+    bool touch = m.copy_up || under_mode;
+    unsigned long flags = touch ? m.flags & ~MS_RDONLY : m.flags;
+    if (mount_in_root(rootfd, dest, true, m.source.c_str(), m.type.c_str(), flags, m.data.c_str()) < 0) {
+        int err = errno;
+        if (old_dir >= 0) ::close(old_dir);
+        return child_fail(err, "mount %s on %s", m.type.c_str(), dest);
+    }
+    if (!touch) return 0;
+    int new_dir = open_mounted_dir(rootfd, dest);
+    int rc = new_dir < 0 ? child_fail(errno, "open the tmpfs at %s", dest) : 0;
+    if (rc == 0 && old_dir >= 0) rc = copy_tree(old_dir, new_dir);
+    if (rc == 0 && under_mode && ::fchmod(new_dir, under_mode & 07777) < 0)
+        rc = child_fail(errno, "chmod the tmpfs at %s", dest);
+    if (new_dir >= 0) ::close(new_dir);
+    if (old_dir >= 0) ::close(old_dir);
     if (rc == 0 && (m.flags & MS_RDONLY) &&
         with_path_in_root(rootfd, dest,
                           [](const char* t, unsigned long f) { return ::mount(nullptr, t, nullptr, MS_REMOUNT | f, nullptr); },
@@ -559,8 +645,8 @@ int do_mount(int rootfd, const RootfsPlan& plan, const MountStep& m) {
             if (mount_cgroup(rootfd, plan, m) < 0) return -1;
             break;
         case MountKind::regular:
-            if (m.copy_up) {
-                if (mount_tmpfs_copy_up(rootfd, m) < 0) return -1;
+            if (m.type == "tmpfs") {
+                if (mount_tmpfs(rootfd, m) < 0) return -1;
                 break;
             }
             if (mount_in_root(rootfd, dest, true, m.source.c_str(), m.type.c_str(), m.flags, m.data.c_str()) == 0)
@@ -610,8 +696,9 @@ const char* split_parent(const char* path, char* dir, size_t len) {
     return path + (slash - dir) + 1;
 }
 
-int create_device(int rootfd, const RootfsPlan& plan, const char* path, char type, unsigned major, unsigned minor,
-                  mode_t mode, uid_t uid, gid_t gid) {
+// SOURCE: the host node bound instead where mknod is not allowed.
+int create_device(int rootfd, const RootfsPlan& plan, const char* path, const char* source, char type, unsigned major,
+                  unsigned minor, mode_t mode, uid_t uid, gid_t gid) {
     char dir[PATH_MAX];
     const char* name = split_parent(path, dir, sizeof dir);
     int dirfd = open_in_root(rootfd, dir, true, true);
@@ -639,15 +726,17 @@ int create_device(int rootfd, const RootfsPlan& plan, const char* path, char typ
     ::close(dirfd);
     if (rc == 0) return 0;
     if (!plan.in_user_namespace && errno != EPERM) return child_fail(errno, "mknod %s", path);
-    // No mknod in a user namespace: bind the host's node of the same path.
-    return mount_bind(rootfd, path, path, false, false, 0);
+    // Never a mount in the runtime's own mount namespace.
+    if (!plan.mount_namespace) return child_fail(errno, "mknod %s", path);
+    // No mknod in a user namespace: bind the host's node.
+    return mount_bind(rootfd, source, path, false, false, 0);
 }
 
 int create_default_dev(int rootfd, const RootfsPlan& plan) {
     for (auto& d : default_devices) {
         bool overridden = false;
         for (auto& dev : plan.devices) overridden = overridden || dev.path == d.path;
-        if (!overridden && create_device(rootfd, plan, d.path, 'c', d.major, d.minor, 0666, 0, 0) < 0) return -1;
+        if (!overridden && create_device(rootfd, plan, d.path, d.path, 'c', d.major, d.minor, 0666, 0, 0) < 0) return -1;
     }
     int devfd = open_in_root(rootfd, "/dev", true, true);
     if (devfd < 0) return child_fail(errno, "open /dev in the rootfs");
@@ -667,20 +756,45 @@ int create_default_dev(int rootfd, const RootfsPlan& plan) {
     return 0;
 }
 
-int mask_path(int rootfd, const char* path) {
+// The container's /dev/null, opened without following a symlink and checked
+// to be the null device: what a masked file gets bound over it. An image or a
+// mount could have put anything there (CVE-2025-31133: a procfs file bound
+// read-write over the masked path).
+int open_null_device(int rootfd) {
+    int fd = openat2_resolve(rootfd, "/dev/null", O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    struct stat st;
+    if (fd >= 0 && (::fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))) {
+        ::close(fd);
+        errno = ENODEV;
+        return -1;
+    }
+    return fd;
+}
+
+// NULL_FD: the container's /dev/null, opened on the first masked file.
+int mask_path(int rootfd, const char* path, int& null_fd) {
     int fd = open_in_root(rootfd, path, false, false);
     if (fd < 0) return errno == ENOENT ? 0 : child_fail(errno, "maskedPaths: open %s", path);
     struct stat st;
     int rc = ::fstat(fd, &st);
     if (rc == 0) {
         if (S_ISDIR(st.st_mode))
-            rc = ::mount("tmpfs", FdPath(fd).c_str(), "tmpfs", MS_RDONLY, "size=0k");
+            rc = ::mount("tmpfs", FdPath(fd).c_str(), "tmpfs", MS_RDONLY, nullptr);  // runc's: no options
+        else if (null_fd < 0 && (null_fd = open_null_device(rootfd)) < 0)
+            return ::close(fd), child_fail(errno, "maskedPaths: /dev/null of the container is not the null device");
         else
-            rc = ::mount("/dev/null", FdPath(fd).c_str(), nullptr, MS_BIND, nullptr);
+            rc = ::mount(FdPath(null_fd).c_str(), FdPath(fd).c_str(), nullptr, MS_BIND, nullptr);
     }
     int err = errno;
     ::close(fd);
     return rc < 0 ? child_fail(err, "maskedPaths: mask %s", path) : 0;
+}
+
+// Read-only and nothing more (runc's readonlyPath): the flags the mount
+// already has are kept, as a user namespace requires of the locked ones;
+// nosuid/nodev/noexec are not added (a read-only /usr still runs programs).
+int remount_readonly(const char* target, unsigned long) {
+    return ::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(target), nullptr);
 }
 
 int readonly_path(int rootfd, const char* path) {
@@ -691,9 +805,7 @@ int readonly_path(int rootfd, const char* path) {
     int err = errno;
     ::close(fd);
     if (rc < 0) return child_fail(err, "readonlyPaths: bind %s", path);
-    if (with_path_in_root(rootfd, path, remount_bind, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0 &&
-        with_path_in_root(rootfd, path, remount_bind, MS_RDONLY) < 0)
-        return child_fail(errno, "readonlyPaths: remount %s", path);
+    if (with_path_in_root(rootfd, path, remount_readonly, 0) < 0) return child_fail(errno, "readonlyPaths: remount %s", path);
     return 0;
 }
 
@@ -789,45 +901,75 @@ int open_in_root(int rootfd, const char* path, bool create, bool dir) {
 }
 
 int prepare_rootfs(const RootfsPlan& plan) {
-    if (::mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0)
+    // For pivot_root only: without a mount namespace of our own they would
+    // change the host's "/" and stack the rootfs on itself there (runc does).
+    if (plan.mount_namespace && ::mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0)
         return child_fail(errno, "make / %s", "rslave");
-    if (::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    if (plan.mount_namespace && ::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         return child_fail(errno, "bind mount rootfs %s", plan.rootfs.c_str());
     // pivot_root refuses a shared new root.
-    if (::mount(nullptr, plan.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+    if (plan.mount_namespace && ::mount(nullptr, plan.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
         return child_fail(errno, "make rootfs private");
     int rootfd = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0) return child_fail(errno, "open rootfs %s", plan.rootfs.c_str());
     int rc = 0;
-    for (auto& m : plan.mounts)
-        if ((rc = do_mount(rootfd, plan, m)) < 0) break;
+    if (!plan.mount_namespace && plan.mount_record) {
+        mount_record_fd = plan.mount_record.get();
+        if (note_mount_target(rootfd) < 0) rc = child_fail(errno, "write the container's mount record");
+    }
+    for (size_t i = 0; rc == 0 && i < plan.mounts.size(); i++) rc = do_mount(rootfd, plan, plan.mounts[i]);
     if (rc == 0 && plan.make_default_devices) rc = create_default_dev(rootfd, plan);
     for (size_t i = 0; rc == 0 && i < plan.devices.size(); i++) {
         auto& d = plan.devices[i];
         // A /dev bound from the host is the host's: nothing is made in it (runc's rule).
         if (!plan.make_default_devices && d.path.rfind("/dev/", 0) == 0) continue;
-        rc = create_device(rootfd, plan, d.path.c_str(), d.type, static_cast<unsigned>(d.major),
+        const char* source = i < plan.device_sources.size() ? plan.device_sources[i].c_str() : d.path.c_str();
+        rc = create_device(rootfd, plan, d.path.c_str(), source, d.type, static_cast<unsigned>(d.major),
                            static_cast<unsigned>(d.minor), d.file_mode.value_or(0666), d.uid.value_or(0),
                            d.gid.value_or(0));
     }
-    for (size_t i = 0; rc == 0 && i < plan.masked_paths.size(); i++) rc = mask_path(rootfd, plan.masked_paths[i].c_str());
+    // After the mounts (the cwd may be in one), before the root goes read-only.
+    if (rc == 0 && !plan.cwd.empty()) {
+        int cwd = open_in_root(rootfd, plan.cwd.c_str(), true, true);
+        if (cwd < 0) rc = child_fail(errno, "process.cwd: create %s", plan.cwd.c_str());
+        else ::close(cwd);
+    }
+    // A terminal's bind on /dev/console (the init's, and one per exec --tty)
+    // comes after the chroot, where the host path is not known: noted here,
+    // with the mount of /dev, whether or not /dev/console exists yet.
+    if (rc == 0 && mount_record_fd >= 0) {
+        int dev = open_in_root(rootfd, "/dev", false, true);
+        if (dev >= 0 && note_mount_target(dev, "/console") < 0) rc = child_fail(errno, "write the container's mount record");
+        if (dev >= 0) ::close(dev);
+    }
+    // Masks go on after pivot_root, sysctls and readonlyPaths (runc's order: a
+    // sysctl under a masked /proc/sys is still written).
     ::close(rootfd);
     return rc;
 }
 
-int apply_readonly_paths(const RootfsPlan& plan) {
-    if (plan.readonly_paths.empty()) return 0;
+int apply_readonly_and_masked_paths(const RootfsPlan& plan) {
+    if (plan.readonly_paths.empty() && plan.masked_paths.empty()) return 0;
     int rootfd = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0) return child_fail(errno, "open /");
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < plan.readonly_paths.size(); i++)
         rc = readonly_path(rootfd, plan.readonly_paths[i].c_str());
+    int null_fd = -1;
+    for (size_t i = 0; rc == 0 && i < plan.masked_paths.size(); i++)
+        rc = mask_path(rootfd, plan.masked_paths[i].c_str(), null_fd);
+    if (null_fd >= 0) ::close(null_fd);
     ::close(rootfd);
     return rc;
 }
 
 int enter_rootfs(const RootfsPlan& plan) {
-    if (plan.no_pivot) {
+    if (!plan.mount_namespace) {
+        // The runtime's mount namespace: chroot alone (runc's choice), no
+        // pivot_root or MS_MOVE there, whatever --no-pivot says.
+        if (::chdir(plan.rootfs.c_str()) < 0) return child_fail(errno, "chdir %s", plan.rootfs.c_str());
+        if (::chroot(".") < 0) return child_fail(errno, "chroot %s", plan.rootfs.c_str());
+    } else if (plan.no_pivot) {
         if (::chdir(plan.rootfs.c_str()) < 0) return child_fail(errno, "chdir %s", plan.rootfs.c_str());
         if (::mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) return child_fail(errno, "move rootfs to /");
         if (::chroot(".") < 0) return child_fail(errno, "chroot");
@@ -850,6 +992,48 @@ int enter_rootfs(const RootfsPlan& plan) {
     if (plan.final_propagation && ::mount(nullptr, "/", nullptr, plan.final_propagation, nullptr) < 0)
         return child_fail(errno, "set rootfs propagation");
     return 0;
+}
+
+// ---------------------------------------------------------------- parent side, delete
+
+void undo_recorded_mounts(const std::string& record) {
+    struct Entry {
+        unsigned long long below;
+        std::string path;
+    };
+    std::vector<Entry> entries;
+    // An entry cut short (we died writing it) had no mount made after it.
+    for (size_t i = 0, end; (end = record.find('\0', i)) != std::string::npos; i = end + 1) {
+        std::string e = record.substr(i, end - i);
+        size_t space = e.find(' ');
+        if (space == std::string::npos || space + 1 >= e.size() || e[space + 1] != '/') continue;
+        entries.push_back({std::strtoull(e.c_str(), nullptr, 10), e.substr(space + 1)});
+    }
+    if (entries.size() < 2) return;
+    const Entry& root = entries[0];
+    std::string failed;
+    for (size_t k = entries.size(); k-- > 1;) {
+        const Entry& e = entries[k];
+        const std::string& p = e.path;
+        if (p != root.path && (p.compare(0, root.path.size(), root.path) != 0 || p[root.path.size()] != '/')) continue;
+        // Each mount stacked on the path since the init looked (a terminal's
+        // /dev/console once per exec, too), never the one holding the rootfs;
+        // no symlink on the way, so nothing the container put there can
+        // point this outside its rootfs.
+        for (int depth = 0; depth < 16; depth++) {
+            unique_fd fd(openat2_resolve(AT_FDCWD, p.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                                         RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS));
+            struct statx stx;
+            if (!fd || ::statx(fd.get(), "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0) break;
+            bool mount_root = stx.stx_attributes_mask & stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
+            if (!mount_root || stx.stx_mnt_id == e.below || stx.stx_mnt_id == root.below) break;
+            if (::umount2(FdPath(fd.get()).c_str(), MNT_DETACH) < 0) {
+                if (failed.empty()) failed = "unmount " + p + " (mounted by the container in the runtime's mount namespace): " + strerror(errno);
+                break;
+            }
+        }
+    }
+    if (!failed.empty()) throw Error(failed);
 }
 
 }  // namespace rrun

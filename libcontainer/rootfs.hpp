@@ -47,9 +47,17 @@ struct RootfsPlan {
     bool cgroup_v2_host = false;
     bool make_default_devices = true;
     std::vector<Device> devices;
+    std::vector<std::string> device_sources;  // per device, in a user namespace: the host node bound there
     std::vector<std::string> masked_paths;
     std::vector<std::string> readonly_paths;
     bool no_pivot = false;
+    // false: no mount namespace of its own, the container shares the runtime's:
+    // the mounts are made there (inside the rootfs, as runc and crun do), with
+    // no pivot_root, only chroot; plan_init refuses what would change more.
+    bool mount_namespace = true;
+    // Without one: where the init notes each mount before making it (see undo_recorded_mounts).
+    unique_fd mount_record;
+    std::string cwd;                 // the init's process.cwd, made (mkdir -p) when missing, as runc does
     bool in_user_namespace = false;  // mknod is not allowed: bind devices from the host
     bool has_kcore = false;          // /dev/core -> /proc/kcore only where it exists (runc)
     bool new_cgroup_ns = false;      // without one, cgroup mounts bind the container's own cgroups
@@ -65,13 +73,20 @@ RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace);
 void parse_mount_options(const std::vector<std::string>& options, MountStep& step);
 unsigned long propagation_from_name(const std::string& name);
 
-// Child side (after clone, inside the new mount namespace). Return 0, or -1
-// with child_fail() set.
-int prepare_rootfs(const RootfsPlan& plan);        // mounts, devices, masked/readonly paths
-int enter_rootfs(const RootfsPlan& plan);          // pivot_root (or move+chroot), readonly root
-int apply_readonly_paths(const RootfsPlan& plan);  // after pivot_root and linux.sysctl
+// Child side (after clone, inside the new mount namespace, or in ours with
+// mount_namespace false: mounts noted in mount_record, then chroot). Return 0,
+// or -1 with child_fail() set.
+int prepare_rootfs(const RootfsPlan& plan);        // mounts, devices, the cwd
+int enter_rootfs(const RootfsPlan& plan);          // pivot_root (or move+chroot, or chroot alone), readonly root
+int apply_readonly_and_masked_paths(const RootfsPlan& plan);  // after pivot_root and linux.sysctl (runc's order)
 // Opens PATH in the tree at ROOTFD as if ROOTFD were "/" (no symlink leaves it);
 // with CREATE, missing components are made (the last one a file unless DIR).
 int open_in_root(int rootfd, const char* path, bool create, bool dir);
+
+// Parent side, for a container without a mount namespace (delete, or a failed
+// create, once its init is gone): unmounts (MNT_DETACH) what the init noted in
+// its mount record, last first; only mounts stacked since on a noted path
+// inside the rootfs. Throws Error naming the first mount that stays.
+void undo_recorded_mounts(const std::string& record);
 
 }  // namespace rrun

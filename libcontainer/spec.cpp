@@ -58,7 +58,7 @@ std::vector<Hook> hooks(const json& j, const char* key) {
 std::vector<Hook> hooks_from_json(const json& list) {
     std::vector<Hook> out;
     for (auto& h : list) {
-        Hook hook{str(h, "path"), strings(h, "args"), strings(h, "env"), {}};
+        Hook hook{str(h, "path"), strings(h, "args"), strings(h, "env"), h.contains("env") && !h["env"].is_null(), {}};
         if (h.contains("timeout") && !h["timeout"].is_null()) hook.timeout = h["timeout"].get<int>();
         out.push_back(std::move(hook));
     }
@@ -220,7 +220,7 @@ Process process_from_json(const json& p, const std::string& where) {
         if (it->contains("umask") && !(*it)["umask"].is_null()) out.user.umask = id((*it)["umask"], "umask");
         if (it->contains("additionalGids") && !(*it)["additionalGids"].is_null()) {
             if (!(*it)["additionalGids"].is_array()) throw Error(where + ".user.additionalGids: must be an array");
-            for (auto& g : (*it)["additionalGids"]) out.user.additional_gids.push_back(id(g, "additionalGids"));
+            for (auto& g : (*it)["additionalGids"]) add_gid(out.user.additional_gids, id(g, "additionalGids"));
         }
     }
     if (auto it = p.find("capabilities"); it != p.end() && !it->is_null()) {
@@ -308,8 +308,9 @@ Spec spec_from_json(const json& doc, const std::string& bundle) {
             auto& m = (*it)[i];
             Mount mount{str(m, "destination"), str(m, "source"), str(m, "type"), strings(m, "options"),
                         id_mappings(m, "uidMappings"), id_mappings(m, "gidMappings")};
-            if (mount.destination.empty() || mount.destination[0] != '/')
-                throw Error("mounts[" + std::to_string(i) + "].destination: must be an absolute path");
+            if (mount.destination.empty()) throw Error("mounts[" + std::to_string(i) + "].destination: must not be empty");
+            // The spec (Linux): a relative path, deprecated, "MUST be interpreted as relative to \"/\"".
+            if (mount.destination[0] != '/') mount.destination.insert(0, 1, '/');
             s.mounts.push_back(std::move(mount));
         }
     }

@@ -42,6 +42,13 @@ struct User {
     std::vector<uint32_t> additional_gids;
 };
 
+// Adds GID to GIDS unless it is there: runc sets each additional group once.
+inline void add_gid(std::vector<uint32_t>& gids, uint32_t gid) {
+    for (auto g : gids)
+        if (g == gid) return;
+    gids.push_back(gid);
+}
+
 // One bit per capability number.
 struct CapabilitySets {
     uint64_t bounding = 0, effective = 0, inheritable = 0, permitted = 0, ambient = 0;
@@ -92,6 +99,7 @@ struct Hook {
     std::string path;
     std::vector<std::string> args;
     std::vector<std::string> env;
+    bool env_given = false;  // no "env": the hook inherits the runtime's environment (runc)
     std::optional<int> timeout;
 };
 

@@ -115,6 +115,7 @@ namespace {
 // came to be or was destroyed. Each file is written once: on these kernels
 // a file that replaced another by rename costs ~0.5 ms more to unlink.
 constexpr const char* cleanup_record = "cleanup";
+constexpr const char* mount_record = "mounts";
 }  // namespace
 
 void ContainerDir::save(const ContainerState& st) const {
@@ -123,6 +124,17 @@ void ContainerDir::save(const ContainerState& st) const {
 
 void ContainerDir::save_cleanup_record(const std::string& cgroup_path) const {
     write_file_atomic_at(fd(), cleanup_record, cgroup_path, 0600);
+}
+
+unique_fd ContainerDir::open_mount_record() const {
+    unique_fd fd(::openat(fd_.get(), mount_record, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd) throw_errno("create " + path_ + "/" + mount_record);
+    return fd;
+}
+
+std::string ContainerDir::load_mount_record() const {
+    if (::faccessat(fd_.get(), mount_record, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) return {};
+    return read_file_at(fd_.get(), mount_record);
 }
 
 void ContainerDir::remove() {
@@ -270,7 +282,7 @@ ContainerState state_from_json(const std::string& text, const std::string& sourc
     }
 }
 
-std::string oci_state_json(const ContainerState& st, Status status) {
+std::string oci_state_json(const ContainerState& st, Status status, bool for_hook) {
     nlohmann::ordered_json j{{"ociVersion", st.oci_version},
            {"id", st.id},
            {"pid", status == Status::stopped ? 0 : st.pid},
@@ -279,6 +291,7 @@ std::string oci_state_json(const ContainerState& st, Status status) {
            {"rootfs", st.rootfs},
            {"created", st.created},
            {"owner", st.owner}};
+    if (for_hook && status == Status::stopped) j.erase("pid");
     if (!st.annotations.empty()) j["annotations"] = st.annotations;
     return j.dump(2);
 }

@@ -57,6 +57,11 @@ public:
     void save(const ContainerState& st) const;
     // The cgroup path alone, beside state.json: see salvage_state.
     void save_cleanup_record(const std::string& cgroup_path) const;
+    // Without a mount namespace: the mount record, opened (appending) for the
+    // init to note its mounts in ours (see undo_recorded_mounts), and its text
+    // for delete, empty when there is none.
+    unique_fd open_mount_record() const;
+    std::string load_mount_record() const;
     // Removes the whole directory; the object becomes empty.
     void remove();
 
@@ -81,7 +86,9 @@ bool process_alive(pid_t pid, unsigned long long start_time);
 std::string state_to_json(const ContainerState& st);
 ContainerState state_from_json(const std::string& text, const std::string& source);
 // The runtime-spec state document (what `state` prints).
-std::string oci_state_json(const ContainerState& st, Status status);
+// As runc: `state` shows "pid": 0 once stopped; a hook's state (Go's
+// omitempty) has no pid then (FOR_HOOK).
+std::string oci_state_json(const ContainerState& st, Status status, bool for_hook = false);
 
 // Ids of every container under ROOT.
 std::vector<std::string> list_container_ids(const std::string& root);

@@ -10,6 +10,10 @@
  *   probe sleep SECONDS       sleep (a long-running container)
  *   probe signals PATH        wait for signals, append each number to PATH,
  *                             exit 0 after SIGTERM/SIGINT
+ *   probe lines [SYSCTL...]   the report of tests/differential: "key value"
+ *                             lines, raw (the runner normalises), ending
+ *                             with "end"; also /dev, interfaces, cgroup
+ *                             limits and the named sysctls
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -17,6 +21,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -26,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
@@ -264,15 +271,24 @@ static void report(int argc, char** argv) {
     printf("}\n");
 }
 
+static const char* file_type(mode_t m) {
+    return S_ISCHR(m) ? "c" : S_ISBLK(m) ? "b" : S_ISFIFO(m) ? "p" : S_ISDIR(m) ? "d" : S_ISLNK(m) ? "l"
+         : S_ISSOCK(m) ? "s" : "f";
+}
+
+/* the target of symlink PATH in LINK ("" when unreadable) */
+static void link_target(const char* path, char* link, size_t len) {
+    ssize_t n = readlink(path, link, len - 1);
+    link[n < 0 ? 0 : n] = 0;
+}
+
 static void stat_path(const char* path) {
     struct stat st;
     printf("{");
     kstr("path", path);
     if (lstat(path, &st) != 0) { kint("errno", errno); printf("}\n"); return; }
-    const char* type = S_ISCHR(st.st_mode) ? "c" : S_ISBLK(st.st_mode) ? "b" : S_ISFIFO(st.st_mode) ? "p"
-                     : S_ISDIR(st.st_mode) ? "d" : S_ISLNK(st.st_mode) ? "l" : S_ISSOCK(st.st_mode) ? "s" : "f";
     kint("errno", 0);
-    kstr("type", type);
+    kstr("type", file_type(st.st_mode));
     kint("mode", st.st_mode & 07777);
     kint("uid", st.st_uid);
     kint("gid", st.st_gid);
@@ -280,11 +296,156 @@ static void stat_path(const char* path) {
     kint("minor", minor(st.st_rdev));
     if (S_ISLNK(st.st_mode)) {
         char link[PATH_MAX];
-        ssize_t n = readlink(path, link, sizeof link - 1);
-        link[n < 0 ? 0 : n] = 0;
+        link_target(path, link, sizeof link);
         kstr("target", link);
     }
     printf("}\n");
+}
+
+/* ---- "lines": one fact a line, for the differential suite ---- */
+
+static void line_file(const char* k, const char* path) {
+    static char buf[1 << 16];
+    int n = slurp(path, buf, sizeof buf);
+    if (n < 0) { printf("%s !%d\n", k, -n); return; }
+    for (char *p = buf, *e; *p; p = e + 1) {
+        e = strchr(p, '\n');
+        if (e) *e = 0;
+        printf("%s %s\n", k, p);
+        if (!e) break;
+    }
+}
+
+static void list_dev(const char* dir, int depth) {
+    DIR* d = opendir(dir);
+    if (!d) { printf("dev %s !%d\n", dir, errno); return; }
+    struct dirent* e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) != 0) { printf("dev %s !%d\n", path, errno); continue; }
+        printf("dev %s %s %04o %u %u %u:%u", path, file_type(st.st_mode), st.st_mode & 07777, st.st_uid, st.st_gid,
+               major(st.st_rdev), minor(st.st_rdev));
+        if (S_ISLNK(st.st_mode)) {
+            char link[PATH_MAX];
+            link_target(path, link, sizeof link);
+            printf(" -> %s", link);
+        }
+        putchar('\n');
+        if (S_ISDIR(st.st_mode) && depth > 0) list_dev(path, depth - 1);
+    }
+    closedir(d);
+}
+
+static void lines(int argc, char** argv) {
+    static char buf[1 << 16];
+    char tmp[4096];
+    printf("id %u %u %u %u\n", getuid(), geteuid(), getgid(), getegid());
+    gid_t groups[256];
+    int ng = getgroups(256, groups);
+    printf("groups");
+    for (int i = 0; i < ng; i++) printf(" %u", groups[i]);
+    putchar('\n');
+    mode_t um = umask(0);
+    umask(um);
+    printf("umask %04o\n", um);
+    char* cwd = getcwd(tmp, sizeof tmp);
+    if (cwd) printf("cwd %s\n", cwd); else printf("cwd !%d\n", errno);
+    struct utsname u;
+    uname(&u);
+    printf("hostname %s\ndomainname %s\n", u.nodename, u.domainname);
+    printf("pid %d\n", getpid());
+    for (char** e = environ; e && *e; e++) printf("env %s\n", *e);
+    if (slurp("/proc/self/status", buf, sizeof buf) >= 0) {
+        const char* names[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp"};
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+            status_field(buf, names[i], tmp, sizeof tmp);
+            printf("%s %s\n", names[i], tmp);
+        }
+    }
+    for (size_t i = 0; i < sizeof rlimits / sizeof *rlimits; i++) {
+        struct rlimit rl;
+        printf("%s ", rlimits[i].name);
+        if (getrlimit(rlimits[i].res, &rl) != 0) { printf("!%d\n", errno); continue; }
+        print_rlim(rl.rlim_cur);
+        putchar(' ');
+        print_rlim(rl.rlim_max);
+        putchar('\n');
+    }
+    const char* nss[] = {"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"};
+    for (size_t i = 0; i < sizeof nss / sizeof *nss; i++) {
+        char path[64], link[256];
+        snprintf(path, sizeof path, "/proc/self/ns/%s", nss[i]);
+        ssize_t n = readlink(path, link, sizeof link - 1);
+        link[n < 0 ? 0 : n] = 0;
+        printf("ns.%s %s\n", nss[i], n < 0 ? "!" : link);
+    }
+    line_file("uid_map", "/proc/self/uid_map");
+    line_file("gid_map", "/proc/self/gid_map");
+    line_file("setgroups", "/proc/self/setgroups");
+    line_file("oom_score_adj", "/proc/self/oom_score_adj");
+    line_file("mount", "/proc/self/mountinfo");
+    /* what each mount point looks like (a tmpfs's mode and owner after copy-up) */
+    if (slurp("/proc/self/mountinfo", buf, sizeof buf) >= 0) {
+        for (char *p = buf, *e; p && *p; p = e ? e + 1 : NULL) {
+            e = strchr(p, '\n');
+            if (e) *e = 0;
+            char mp[PATH_MAX];
+            struct stat st;
+            if (sscanf(p, "%*s %*s %*s %*s %4095s", mp) == 1 && stat(mp, &st) == 0)
+                printf("mp %s %04o %u %u\n", mp, st.st_mode & 07777, st.st_uid, st.st_gid);
+        }
+    }
+    list_dev("/dev", 2);
+    /* interfaces by ioctl, not /sys: what the process's own network namespace has */
+    struct if_nameindex* ifs = if_nameindex();
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    for (struct if_nameindex* i = ifs; i && i->if_index; i++) {
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", i->if_name);
+        if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) != 0) { printf("net %s !%d\n", i->if_name, errno); continue; }
+        printf("net %s %s\n", i->if_name, (ifr.ifr_flags & IFF_UP) ? "up" : "down");
+    }
+    if (ifs) if_freenameindex(ifs);
+    if (sock >= 0) close(sock);
+    /* limits as the container sees them: v1 controller dirs or the v2 root */
+    const char* cg[] = {"memory/memory.limit_in_bytes", "memory/memory.memsw.limit_in_bytes", "pids/pids.max",
+                        "cpu/cpu.shares", "cpu/cpu.cfs_quota_us", "memory.max", "pids.max", "cpu.weight"};
+    for (size_t i = 0; i < sizeof cg / sizeof *cg; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "/sys/fs/cgroup/%s", cg[i]);
+        int n = slurp(path, tmp, sizeof tmp);
+        if (n < 0) { printf("cgroup.%s !%d\n", cg[i], -n); continue; }
+        while (n > 0 && tmp[n - 1] == '\n') tmp[--n] = 0;
+        printf("cgroup.%s %s\n", cg[i], tmp);
+    }
+    for (int i = 2; i < argc; i++) {
+        char path[256], k[300];
+        snprintf(path, sizeof path, "/proc/sys/%s", argv[i]);
+        for (char* p = path + 10; *p; p++) if (*p == '.') *p = '/';
+        snprintf(k, sizeof k, "sysctl.%s", argv[i]);
+        line_file(k, path);
+    }
+    DIR* d = opendir("/proc/self/fd");
+    int dfd = d ? dirfd(d) : -1;
+    printf("fds");
+    for (struct dirent* e; d && (e = readdir(d));)
+        if (e->d_name[0] != '.' && atoi(e->d_name) != dfd) printf(" %s", e->d_name);
+    putchar('\n');
+    if (d) closedir(d);
+    /* a few harmless calls that seccomp profiles allow or deny */
+    errno = 0;
+    printf("sys.getppid %d\n", syscall(SYS_getppid) < 0 ? errno : 0);
+    errno = 0;
+    printf("sys.unshare0 %d\n", unshare(0) < 0 ? errno : 0);
+    errno = 0;
+    printf("sys.close_range %d\n", syscall(SYS_close_range, ~0U, ~0U, 0) < 0 ? errno : 0);
+    errno = 0;
+    printf("sys.mkdir %d\n", mkdir("/proc/self/x", 0) < 0 ? errno : 0);
+    printf("end\n");
 }
 
 static volatile sig_atomic_t got;
@@ -296,6 +457,8 @@ int main(int argc, char** argv) {
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
     if (!strcmp(mode, "report")) {
         report(argc, argv);
+    } else if (!strcmp(mode, "lines")) {
+        lines(argc, argv);
     } else if (!strcmp(mode, "stat") && argc > 2) {
         stat_path(argv[2]);
     } else if (!strcmp(mode, "open") && argc > 3) {

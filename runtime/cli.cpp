@@ -29,7 +29,7 @@ std::vector<std::string> Args::all(const std::string& name) const {
 
 static const Flag* lookup(const std::vector<Flag>& flags, const std::string& name) {
     for (auto& f : flags)
-        if (name == f.name || (name.size() == 1 && name[0] == f.short_name)) return &f;
+        if (name == f.name || (f.alias && name == f.alias) || (name.size() == 1 && name[0] == f.short_name)) return &f;
     return nullptr;
 }
 
@@ -170,7 +170,7 @@ static std::string flag_lines(const std::vector<Flag>& flags) {
         left += f.short_name ? std::string("-") + f.short_name + ", " : "    ";
         left += std::string("--") + f.name + (f.takes_value ? " VALUE" : "");
         if (left.size() < 32) left.resize(32, ' ');
-        out += left + " " + f.help + "\n";
+        out += left + " " + f.help + (f.alias ? std::string(" (also --") + f.alias + ")" : "") + "\n";
     }
     return out;
 }

@@ -13,6 +13,7 @@ struct Flag {
     char short_name;    // 0 if none
     bool takes_value;
     const char* help;
+    const char* alias = nullptr;  // another long name accepted for it (crun's or docker's spelling)
 };
 
 // A command line after the command's flags were taken out.

@@ -41,7 +41,7 @@ int cmd_events(const RuntimeContext& ctx, const Args& a) {
     const std::string& id = container_id(a);
     auto interval = parse_interval(a.get("interval", "5s"));
     auto c = container_cgroup(ctx, id);
-    if (!c) throw Error("container " + id + " is not running");
+    if (!c) throw Error("container with id " + id + " is not running");  // runc's words
     if (c->cgroup.path.empty()) throw Error("container " + id + " has no cgroup: no events or statistics");
     if (a.flag("stats")) {
         emit(stats_event(id, c->cgroup));

@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "exec.hpp"
 #include "foreground.hpp"
+#include "log.hpp"
 #include "terminal.hpp"
 
 namespace rrun::cli {
@@ -36,7 +37,24 @@ const std::vector<Flag> exec_flags = {
     {"ignore-paused", 0, false, "allow exec into a paused container"},
 };
 
+namespace {
+int exec_command(const RuntimeContext& ctx, const Args& a);
+}  // namespace
+
+// runc exits 255 whenever the process could not be started (engines tell
+// that from the program's own exit code), bad --user or no command included.
 int cmd_exec(const RuntimeContext& ctx, const Args& a) {
+    try {
+        return exec_command(ctx, a);
+    } catch (const std::exception& e) {
+        log_error(e.what());
+        return 255;
+    }
+}
+
+namespace {
+
+int exec_command(const RuntimeContext& ctx, const Args& a) {
     ExecOptions o;
     o.id = container_id(a);
     o.args.assign(a.positional.begin() + 1, a.positional.end());
@@ -73,5 +91,7 @@ int cmd_exec(const RuntimeContext& ctx, const Args& a) {
     if (detach) return 0;
     return wait_in_foreground(p.pid, master.get());
 }
+
+}  // namespace
 
 }  // namespace rrun::cli

@@ -17,22 +17,26 @@
 namespace rrun::cli {
 using nlohmann::json;
 
+// runc 1.1's flags, in its order and spelling (crun spells them the same);
+// docker's --cpu-shares is kept as an alias.
 const std::vector<Flag> update_flags = {
     {"resources", 'r', true, "linux.resources JSON file, or - for stdin"},
-    {"memory", 0, true, "memory limit in bytes (suffixes k, m, g; -1: unlimited)"},
-    {"memory-swap", 0, true, "memory plus swap limit in bytes (-1: unlimited)"},
-    {"memory-reservation", 0, true, "memory soft limit in bytes"},
-    {"kernel-memory", 0, true, "kernel memory limit (deprecated, ignored)"},
-    {"kernel-memory-tcp", 0, true, "kernel TCP buffer limit (cgroup v1)"},
-    {"cpu-shares", 0, true, "relative CPU weight"},
-    {"cpu-quota", 0, true, "CPU time in microseconds per period (-1: none)"},
+    {"blkio-weight", 0, true, "block IO weight, 10 to 1000 (0: unchanged)"},
     {"cpu-period", 0, true, "CPU CFS period in microseconds"},
+    {"cpu-quota", 0, true, "CPU time in microseconds per period (-1: none)"},
+    {"cpu-share", 0, true, "relative CPU weight", "cpu-shares"},
     {"cpu-rt-period", 0, true, "realtime period in microseconds (cgroup v1)"},
     {"cpu-rt-runtime", 0, true, "realtime runtime in microseconds (cgroup v1)"},
     {"cpuset-cpus", 0, true, "CPUs allowed, e.g. 0-3,5"},
     {"cpuset-mems", 0, true, "memory nodes allowed, e.g. 0-1"},
-    {"pids-limit", 0, true, "maximum number of tasks (-1: unlimited)"},
-    {"blkio-weight", 0, true, "block IO weight, 10 to 1000"},
+    {"kernel-memory", 0, true, "kernel memory limit (deprecated, ignored)"},
+    {"kernel-memory-tcp", 0, true, "kernel TCP buffer limit (cgroup v1)"},
+    {"memory", 0, true, "memory limit in bytes (suffixes k, m, g; -1: unlimited)"},
+    {"memory-reservation", 0, true, "memory soft limit in bytes"},
+    {"memory-swap", 0, true, "memory plus swap limit in bytes (-1: unlimited)"},
+    {"pids-limit", 0, true, "maximum number of tasks (-1: unlimited, 0: unchanged)"},
+    {"l3-cache-schema", 0, true, "Intel RDT/CAT L3 cache schema (no Intel RDT support: refused unless empty)"},
+    {"mem-bw-schema", 0, true, "Intel RDT/MBA memory bandwidth schema (no Intel RDT support: refused unless empty)"},
 };
 
 namespace {
@@ -94,6 +98,12 @@ json read_resources(const std::string& from) {
 
 int cmd_update(const RuntimeContext& ctx, const Args& a) {
     const std::string& id = container_id(a);
+    // runc takes these for linux.intelRdt and fails without resctrl; rrun has
+    // no Intel RDT support (as linux.intelRdt in create), and says so.
+    for (const char* flag : {"l3-cache-schema", "mem-bw-schema"})
+        if (!a.get(flag).empty())
+            throw Error(std::string("--") + flag + ": Intel RDT is not supported (linux.intelRdt)" +
+                        (path_exists("/sys/fs/resctrl/schemata") ? "" : "; resctrl is not available on this host (/sys/fs/resctrl is not mounted)"));
     json r = a.has("resources") ? read_resources(a.get("resources")) : json::object();
     auto set = [&](const char* flag, const char* section, const char* key, auto parse) {
         if (a.has(flag)) r[section][key] = parse(flag, a.get(flag));
@@ -104,7 +114,7 @@ int cmd_update(const RuntimeContext& ctx, const Args& a) {
     set("memory-reservation", "memory", "reservation", parse_bytes);
     set("kernel-memory", "memory", "kernel", parse_bytes);
     set("kernel-memory-tcp", "memory", "kernelTCP", parse_bytes);
-    set("cpu-shares", "cpu", "shares", parse_int);
+    set("cpu-share", "cpu", "shares", parse_int);
     set("cpu-quota", "cpu", "quota", parse_int);
     set("cpu-period", "cpu", "period", parse_int);
     set("cpu-rt-period", "cpu", "realtimePeriod", parse_int);

@@ -10,6 +10,9 @@
 #   e2e_bg_daemon PIDVAR LOG CMD...  start a daemon, stop it by PID on exit
 #   e2e_defer CMD            run CMD at exit, last registered first
 #   t N CMD...               CMD under a timeout of N seconds
+#   RUNC          runc, the reference for cases where the spec is silent
+#                 ($E2E_RUNC, default /usr/sbin/runc; empty when missing):
+#                 check_like_runc runs such a case under both in one session
 set -u
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_NAME=$(basename "$0" .sh)
@@ -21,6 +24,8 @@ TESTS_DIR=${TESTS_DIR:-$(cd "$E2E_DIR/.." && pwd)}
 RUNTIME=$(readlink -f "${E2E_RUNTIME:-$RRUN}")
 [ -x "$RUNTIME" ] || { echo "runtime $RUNTIME is not executable" >&2; exit 1; }
 echo "# $E2E_NAME: runtime $RUNTIME"
+RUNC=${E2E_RUNC:-/usr/sbin/runc}
+[ -x "$RUNC" ] || RUNC=
 
 t() { local n=$1; shift; timeout -k 5 "$n" "$@"; }
 # wait_secs SECS CMD...: retries CMD until it succeeds or SECS seconds passed
@@ -197,6 +202,10 @@ e2e_busybox_tar() {
     chmod 1777 "$dir/tmp" "$dir/var/tmp"
     echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$dir/etc/passwd"
     echo 'nogroup:x:65534:' >>"$dir/etc/group"
+    # a user with a home of its own (HOME cases); uid 1000 has no entry
+    echo 'ee:x:1001:1001:ee:/home/ee:/bin/sh' >>"$dir/etc/passwd"
+    echo 'ee:x:1001:' >>"$dir/etc/group"
+    mkdir -p "$dir/home/ee"
     tar -C "$dir" -cf "$out" .
     rm -rf "$dir"
 }
@@ -254,6 +263,26 @@ check_fails() {
     out=$("$@" 2>&1); rc=$?
     if [ "$rc" != 0 ]; then ok "$desc"; else not_ok "$desc: succeeded: $(echo "$out" | tail -3 | tr '\n' ' ')"; fi
 }
+# check_like_runc DESC EXPECTED FUNC ARGS...: where the spec is silent runc is
+# the law. FUNC RUNTIME ARGS... runs the case with RUNTIME as the engine's
+# runtime binary; it runs under runc (printed, and checked as the reference, so
+# a wrong expectation shows) and under the runtime under test, which must give
+# EXPECTED too.
+check_like_runc() {
+    local desc=$1 want=$2 f=$3 out; shift 3
+    if [ -n "$RUNC" ] && [ "$RUNC" != "$(readlink -f "${RUNTIME_REAL:-$RUNTIME}")" ]; then
+        out=$("$f" "$RUNC" "$@" 2>&1)
+        echo "# runc: $desc: [$(printf '%s' "$out" | tr '\n' '|')]"
+        check_eq "$desc (runc, the reference)" "$want" "$out"
+    fi
+    out=$("$f" "$RUNTIME" "$@" 2>&1)
+    check_eq "$desc" "$want" "$out"
+}
+# E2E_LO_PROBE: a shell line for the container: is lo up, and does a server on
+# 127.0.0.1 answer (busybox httpd, and nc as the client: the static busybox's
+# wget crashes in getaddrinfo)? Prints E2E_LO_OK when both.
+E2E_LO_PROBE='echo lo-up=$(( $(cat /sys/class/net/lo/flags) & 1 )); mkdir -p /tmp/www; echo served-on-lo >/tmp/www/index.html; httpd -p 127.0.0.1:8080 -h /tmp/www 2>&1; printf "GET / HTTP/1.0\r\n\r\n" | nc -w 3 127.0.0.1 8080 2>&1 | tail -1'
+E2E_LO_OK=$(printf 'lo-up=1\nserved-on-lo')
 nocr() { tr -d '\r'; }
 # under_tty CMDLINE: runs a shell command line with a pseudo terminal as its
 # stdin/stdout (script(1)); prints its output without CRs, returns its code.

@@ -126,6 +126,57 @@ wait_secs 15 task_is d3 RUNNING
 check_ok "task delete -f of a running task" c tasks delete -f d3
 check_ok "container delete" c containers delete d3
 
+# --- where the spec is silent, as runc does (issue 16); each case also runs
+# with --runc-binary runc in this session as the reference ------------------------
+# ctr_run_with RUNTIME [FLAGS... --] ID ARGS...: ctr run --rm with that runtime
+ctr_run_with() {
+    local rt=$1 fl=(); shift
+    if [[ " $* " == *" -- "* ]]; then while [ "$1" != -- ]; do fl+=("$1"); shift; done; shift; fi
+    local id=$1-$(basename "$rt"); shift
+    t 60 "${CTR[@]}" run --fifo-dir "$D/fifo" --rm --runc-binary "$rt" "${fl[@]}" "$IMG" "$id" "$@"
+}
+# no CNI (containerd's default): a new netns made by the runtime, lo up
+check_like_runc "run (new netns, no CNI): lo up, a server on 127.0.0.1 answers" "$E2E_LO_OK" \
+    ctr_run_with ee-lo sh -c "$E2E_LO_PROBE"
+# containerd sets no HOME: the runtime takes it from the image's /etc/passwd
+check_like_runc "run: HOME from /etc/passwd (root: /root)" "HOME=/root" \
+    ctr_run_with ee-home sh -c 'echo "HOME=${HOME-unset}"'
+check_like_runc "run --env HOME=/custom: kept" "HOME=/custom" \
+    ctr_run_with --env HOME=/custom -- ee-home2 sh -c 'echo "HOME=${HOME-unset}"'
+# a missing cwd: runc makes it (mkdir -p in the container's root) before it
+# makes the root read-only
+check_like_runc "run --read-only --cwd /does/not/exist: created" "/does/not/exist" \
+    ctr_run_with --read-only --cwd /does/not/exist -- ee-cwd pwd
+# ctr_exec_homes RUNTIME: HOME in `tasks exec --user U` for root, nobody (home
+# /), 1000 (no passwd entry) and ee (home /home/ee)
+ctr_exec_homes() {
+    local id=ee-xh-$(basename "$1") u
+    c run --fifo-dir "$D/fifo" -d --runc-binary "$1" "$IMG" "$id" sleep 1000 >/dev/null 2>&1
+    wait_secs 15 task_is "$id" RUNNING
+    for u in 0 65534 1000 1001; do
+        echo "$u:$(c tasks exec --fifo-dir "$D/fifo" --exec-id h$u --user $u "$id" sh -c 'echo ${HOME-unset}' 2>&1)"
+    done
+    c tasks kill -s SIGKILL "$id" >/dev/null 2>&1; wait_secs 15 task_is "$id" STOPPED
+    c tasks delete "$id" >/dev/null 2>&1; c containers delete "$id" >/dev/null 2>&1
+}
+check_like_runc "tasks exec --user: HOME from /etc/passwd, / without an entry" "$(printf '0:/root\n65534:/\n1000:/\n1001:/home/ee')" \
+    ctr_exec_homes
+# ctr_kill_exited RUNTIME: kill, kill -a and delete -f of a task that already exited
+# (the shim matches the runtime's error text; Kubernetes stops pods this way)
+ctr_kill_exited() {
+    local id=ee-ex-$(basename "$1") out
+    c run --fifo-dir "$D/fifo" -d --runc-binary "$1" "$IMG" "$id" true >/dev/null 2>&1
+    wait_secs 15 task_is "$id" STOPPED
+    # a plain kill: the shim reads the runtime's "container not running" as not found
+    out=$(t 30 "${CTR[@]}" tasks kill -s SIGTERM "$id" 2>&1); echo "kill: rc=$? ${out:0:300}"
+    out=$(t 30 "${CTR[@]}" tasks kill -a -s SIGKILL "$id" 2>&1) && echo "kill -a: ok" || echo "kill -a: failed: ${out:0:300}"
+    out=$(t 30 "${CTR[@]}" tasks delete -f "$id" 2>&1) && echo "delete -f: ok" || echo "delete -f: failed: ${out:0:300}"
+    echo "task left: [$(task_status "$id")]"
+    c tasks delete "$id" >/dev/null 2>&1; c containers delete "$id" >/dev/null 2>&1
+}
+check_like_runc "tasks kill, kill -a, delete -f of an exited task" "$(printf 'kill: rc=1 ctr: process already finished: not found\nkill -a: ok\ndelete -f: ok\ntask left: []')" \
+    ctr_kill_exited
+
 # --- the runtime's json log reaches ctr ----------------------------------------
 out=$(crun_ f1 /nonexistent-program 2>&1)
 rc=$?

@@ -156,6 +156,19 @@ check_contains "--read-only: /tmp is a writable tmpfs" "tmp-writable" "$out"
 
 out=$(prun --tmpfs /scratch:size=1m "$IMG" sh -c 'df -k /scratch | awk "NR==2 {print \$1, \$2}"; touch /scratch/x && echo scratch-writable')
 check_eq "--tmpfs (podman adds tmpcopyup)" "$(printf 'tmpfs 1024\nscratch-writable')" "$out"
+
+# --- where the spec is silent, as runc does (issue 16); each case also runs
+# under runc (podman --runtime runc) in this session as the reference ---------
+# prun_with RUNTIME ARGS...: prun with that runtime binary
+prun_with() { local rt=$1; shift; t 120 "${PODMAN[@]}" --runtime "$rt" run --rm --network none "$@" 2>&1; }
+# the runtime makes the netns: lo must be up, a server on 127.0.0.1 reachable
+check_like_runc "--network=none: lo up, a server on 127.0.0.1 answers" "$E2E_LO_OK" \
+    prun_with "$IMG" sh -c "$E2E_LO_PROBE"
+# podman adds tmpcopyup to every tmpfs: the copy-up must keep mode=
+check_like_runc "--tmpfs /scratch:mode=1777 (tmpcopyup): mode kept, a user writes it" "$(printf '1777\nuser-wrote')" \
+    prun_with --user 1000:1000 --tmpfs /scratch:mode=1777 "$IMG" sh -c 'stat -c %a /scratch; touch /scratch/f && echo user-wrote'
+check_like_runc "--mount type=tmpfs,tmpfs-mode=1777 (tmpcopyup): mode kept, a user writes it" "$(printf '1777\nuser-wrote')" \
+    prun_with --user 1000:1000 --mount type=tmpfs,destination=/x,tmpfs-mode=1777 "$IMG" sh -c 'stat -c %a /x; touch /x/f && echo user-wrote'
 out=$(prun --sysctl net.ipv4.ip_unprivileged_port_start=0 "$IMG" cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
 check_eq "--sysctl (written although /proc/sys is a readonly path)" "0" "$out"
 out=$(prun --privileged "$IMG" sh -c 'grep -E "CapEff|Seccomp:" /proc/self/status; test -c /dev/fuse -o -c /dev/loop-control && echo host-devices')

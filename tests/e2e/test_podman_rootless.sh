@@ -60,6 +60,11 @@ out=$(urun --network none "$IMG" sh -c 'id -u; head -1 /proc/self/uid_map | tr -
 check_eq "run: root in the container is the user on the host" "$(printf '0\n0 %s 1' "$ROOTLESS_UID")" "$out"
 out=$(urun --network none "$IMG" sh -c 'ls /sys/class/net | tr "\n" " "')
 check_eq "--network none: only lo" "lo " "$out"
+# the runtime makes the netns (issue 16): lo up, a server on 127.0.0.1
+# reachable; also under runc (podman --runtime runc) as the reference
+urun_with() { local rt=$1; shift; up --runtime "$rt" run --rm --network none "$@"; }
+check_like_runc "--network none: lo up, a server on 127.0.0.1 answers" "$E2E_LO_OK" \
+    urun_with "$IMG" sh -c "$E2E_LO_PROBE"
 host_ifs=$(ls /sys/class/net | tr '\n' ' ')
 out=$(urun --network host "$IMG" sh -c 'ls /sys/class/net | tr "\n" " "')
 check_eq "--network host: the host's interfaces" "$host_ifs" "$out"

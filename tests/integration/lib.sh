@@ -48,6 +48,20 @@ finish() {
 
 need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }
 
+# need_runc: runc to compare with in $RUNC (Debian's package, installed when
+# missing), `rc_ ARGS` running it with its own state root, cleaned at exit.
+need_runc() {
+    RUNC=$(command -v runc || true)
+    if [ -z "$RUNC" ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq runc >/dev/null 2>&1 || true
+        RUNC=$(command -v runc || true)
+    fi
+    [ -n "$RUNC" ] || skip_all "runc is not installed and apt-get install runc failed: nothing to compare with"
+    RUNC_ROOT=$WORK/runc-state
+    on_exit "for id in \$(ls $RUNC_ROOT 2>/dev/null); do $RUNC --root $RUNC_ROOT delete -f \$id; done"
+}
+rc_() { "$RUNC" --root "$RUNC_ROOT" "$@"; }
+
 # make_rootfs DIR: a busybox root filesystem.
 make_rootfs() {
     local dir=$1 bb

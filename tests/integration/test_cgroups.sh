@@ -67,10 +67,10 @@ check_contains "exec --cgroup pids:sub: and in the pids one" ":pids:/sub" "$out"
 check_eq "exec --cgroup: the other hierarchies keep the container's cgroup" / "$(grep :freezer: <<<"$out" | cut -d: -f3)"
 check_eq "exec --cgroup: the sub-cgroup is empty again after the exec" "" "$(cat /sys/fs/cgroup/memory/$CG/sub/cgroup.procs)"
 out=$(r exec --cgroup sub lim1 true 2>&1); rc=$?
-check_eq "exec --cgroup SUB missing in some hierarchy fails" 1 $rc
+check_eq "exec --cgroup SUB missing in some hierarchy fails" 255 $rc
 check_contains "and names the missing sub-cgroup" "sub-cgroup /sys/fs/cgroup/" "$out"
 out=$(r exec --cgroup memory:../.. lim1 true 2>&1); rc=$?
-check_eq "exec --cgroup with .. is refused" 1 $rc
+check_eq "exec --cgroup with .. is refused" 255 $rc
 check_contains "with an error naming the flag" "exec --cgroup" "$out"
 out=$(r exec --cgroup nosuchctl:sub lim1 true 2>&1); rc=$?
 check_contains "exec --cgroup with an unknown controller names it" '"nosuchctl"' "$out"

@@ -64,7 +64,10 @@ check_eq "delete --force of a missing container succeeds, like runc" 0 $?
 # Signals.
 set_args "$B" sleep 1000
 r run -d -b "$B" s1
-for bad in SIGFOO 0 65 -1 99999999999; do
+# 0 is no bad signal: it sends nothing (kill(2)); runc takes it
+out=$(r kill s1 0 2>&1); rc=$?
+check_eq "kill with signal 0 exits 0, as runc's" 0 $rc
+for bad in SIGFOO 65 -1 99999999999; do
     out=$(r kill s1 -- "$bad" 2>&1); rc=$?
     check_eq "kill with signal '$bad' fails" 1 $rc
     check_contains "kill with signal '$bad' says so" "invalid signal" "$out"

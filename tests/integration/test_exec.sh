@@ -54,28 +54,29 @@ wait $recv
 check_contains "exec --tty gets a pty of the container" "/dev/pts/" "$(cat "$WORK/console.out")"
 check_contains "exec --tty output reaches the console socket" "tty-ok" "$(cat "$WORK/console.out")"
 
-# Errors: missing program, stopped container, bad flags.
+# Errors: missing program, stopped container, bad flags. Each exits 255 as
+# runc's exec does when the process could not be started.
 out=$(r exec e1 /no/such 2>&1); rc=$?
-check_eq "exec of a missing program fails" 1 $rc
+check_eq "exec of a missing program fails" 255 $rc
 check_contains "and names it" "/no/such" "$out"
 out=$(r exec e1 2>&1); rc=$?
-check_eq "exec without a command fails" 1 $rc
+check_eq "exec without a command fails" 255 $rc
 out=$(r exec --user abc e1 id 2>&1); rc=$?
-check_eq "exec --user abc fails" 1 $rc
+check_eq "exec --user abc fails" 255 $rc
 check_contains "exec --user abc says why" "--user" "$out"
 out=$(r exec --cap CAP_BOGUS e1 id 2>&1); rc=$?
 check_contains "exec --cap CAP_BOGUS says why" "unknown capability CAP_BOGUS" "$out"
 # A paused container: exec is refused unless --ignore-paused.
 r pause e1
 out=$(r exec e1 true 2>&1); rc=$?
-check_eq "exec into a paused container fails" 1 $rc
+check_eq "exec into a paused container fails" 255 $rc
 check_contains "and says it is paused" "paused" "$out"
 r resume e1
 
 r kill e1 KILL
 wait_for status_is e1 stopped
 out=$(r exec e1 true 2>&1); rc=$?
-check_eq "exec into a stopped container fails" 1 $rc
+check_eq "exec into a stopped container fails" 255 $rc
 check_contains "and says it is stopped" "stopped" "$out"
 r delete e1
 

@@ -107,7 +107,7 @@ for n in 3 4 5 6 7 8; do
     out=$(r exec --cwd /proc/self/fd/$n fd2 pwd 2>&1); rc=$?
     [ $rc -ne 0 ] && [[ "$out" == *"cwd"* ]] || break
 done
-check_eq "exec --cwd /proc/self/fd/N is refused for N=3..8" "1 8" "$rc $n"
+check_eq "exec --cwd /proc/self/fd/N is refused (exit 255, as runc) for N=3..8" "255 8" "$rc $n"
 r delete -f fd2
 set_args "$B" pwd
 for n in 3 4 5 6 7 8; do
@@ -189,6 +189,25 @@ check_not_contains "/proc/sys cannot be remounted read-write" REMOUNT "$out"
 check_not_contains "a masked path cannot be unmounted" UNMASKED "$out"
 check_contains "masked /proc files read as empty" 0 "$(echo "$out" | grep -x '[0-9]*')"
 check_eq "the host's core_pattern is unchanged" "$core" "$(cat /proc/sys/kernel/core_pattern)"
+
+# --- Masked files are bound over with the container's /dev/null, once it is
+# checked to be the null device (CVE-2025-31133): an image whose /dev/null is
+# a symlink to a procfs file (with no /dev tmpfs over it) is refused, and the
+# masked path never becomes that file.
+reset
+set_config "$B" "c['mounts'] = [m for m in c['mounts'] if not m['destination'].startswith('/dev')]
+c['linux']['maskedPaths'] = ['/proc/keys']; c['linux']['readonlyPaths'] = []"
+mv "$B/rootfs/dev" "$WORK/dev.saved"
+mkdir "$B/rootfs/dev"
+ln -s /proc/sys/kernel/core_pattern "$B/rootfs/dev/null"
+out=$(in_container 'echo pwned > /proc/keys && echo WROTE')
+check_not_contains "a masked file is not bound to what /dev/null points at" WROTE "$out"
+check_contains "the config is refused, naming maskedPaths" "maskedPaths: /dev/null of the container is not the null device" "$out"
+check_eq "the host's core_pattern is unchanged" "$core" "$(cat /proc/sys/kernel/core_pattern)"
+check_eq "and no state is left" "" "$(ls "$STATE_ROOT")"
+rm -rf "$B/rootfs/dev"
+mv "$WORK/dev.saved" "$B/rootfs/dev"
+reset
 
 # --- exec never runs with more than the container: a --process without
 # capabilities gets the container's, noNewPrivileges cannot be switched off,

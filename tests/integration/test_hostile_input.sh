@@ -1,7 +1,8 @@
 #!/bin/bash
 # Every input the CLI takes, with hostile values: ids, signals, paths,
 # numbers and JSON that are huge, empty, negative, non-UTF-8 or climbing out
-# with "..". Each one: a clear one-line error, exit 1 (no crash), and
+# with "..". Each one: a clear one-line error, exit 1 (255 for exec, as
+# runc's exec when its process cannot be started; no crash), and
 # nothing left behind (state, process, file outside where it belongs).
 # (test_errors.sh has the ordinary mistakes.)
 source "$(dirname "$0")/lib.sh"
@@ -11,14 +12,15 @@ make_test_bundle x
 HUGE=$(head -c 100000 /dev/zero | tr '\0' a)
 procs_before=$(pgrep -c -f "$WORK" || true)
 
-# refused DESCRIPTION TEXT CMD...: exit 1, one "rrun: " line containing TEXT, no state.
+# refused DESCRIPTION TEXT CMD...: exit 1 (exec: 255), one "rrun: " line containing TEXT, no state.
 refused() {
     local desc=$1 text=$2; shift 2
-    local out rc left
+    local out rc left want=1
+    [ "${2:-}" = exec ] && want=255
     # To a file: a container made by mistake must not hold our pipe open.
     "$@" >"$WORK/out" 2>&1 </dev/null; rc=$?
     out=$(cat "$WORK/out")
-    check_eq "$desc: exit code 1" 1 "$rc"
+    check_eq "$desc: exit code $want" "$want" "$rc"
     check_contains "$desc: says why" "$text" "$out"
     check_eq "$desc: one error line" 1 "$(printf '%s\n' "$out" | grep -c '^rrun: ')"
     left=$(ls "$STATE_ROOT" 2>/dev/null | grep -v '^running$')

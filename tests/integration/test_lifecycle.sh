@@ -33,7 +33,7 @@ check_true "user program ran after start" wait_for test -e "$WORK/shared/marker"
 check_eq "state after start is running" running "$(status_of lc1)"
 out=$(r start lc1 2>&1); rc=$?
 check_eq "second start fails" 1 "$rc"
-check_contains "second start says why" "not created" "$out"
+check_contains "second start says why, in runc's words" "cannot start an already running container" "$out"
 
 out=$(r delete lc1 2>&1); rc=$?
 check_eq "delete of a running container fails" 1 "$rc"
@@ -45,7 +45,7 @@ check_true "container stops when its program exits" wait_for status_is lc1 stopp
 check_eq "pid is 0 once stopped" 0 "$(r state lc1 | json_field '["pid"]')"
 out=$(r kill lc1 KILL 2>&1); rc=$?
 check_eq "kill of a stopped container fails" 1 "$rc"
-check_contains "kill of a stopped container says why" "not running" "$out"
+check_contains "kill of a stopped container says why, in runc's words (containerd's shim matches them)" "container not running" "$out"
 
 r delete lc1
 check_eq "delete of a stopped container exits 0" 0 $?

@@ -200,3 +200,22 @@ TEST_CASE("parse_count bounds", "[cli]") {
     CHECK_THROWS_WITH(rrun::cli::parse_count("preserve-fds", "-1"),
                       Contains("--preserve-fds") && Contains("0 to 65536"));
 }
+
+TEST_CASE("update: runc's flag names, docker's --cpu-shares as an alias", "[cli]") {
+    auto parse_update = [](const Strings& argv) { return rrun::cli::parse(rrun::cli::update_flags, argv, 0, false); };
+    for (const char* name : {"blkio-weight", "cpu-period", "cpu-quota", "cpu-share", "cpu-rt-period", "cpu-rt-runtime",
+                             "cpuset-cpus", "cpuset-mems", "memory", "memory-reservation", "memory-swap", "pids-limit",
+                             "l3-cache-schema", "mem-bw-schema", "resources"}) {
+        INFO(name);
+        Args a = parse_update({std::string("--") + name, "1", "id"});
+        CHECK(a.get(name) == "1");
+    }
+    // The alias is stored under the flag's name; the last spelling wins.
+    Args a = parse_update({"--cpu-shares=512", "id"});
+    CHECK(a.get("cpu-share") == "512");
+    CHECK_FALSE(a.has("cpu-shares"));
+    CHECK(parse_update({"--cpu-share", "1", "--cpu-shares", "2", "id"}).get("cpu-share") == "2");
+    const rrun::cli::Command* update = rrun::cli::find_command("update");
+    REQUIRE(update != nullptr);
+    CHECK_THAT(rrun::cli::command_help(*update), Contains("--cpu-share VALUE") && Contains("(also --cpu-shares)"));
+}

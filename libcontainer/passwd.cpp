@@ -1,0 +1,71 @@
+#include "passwd.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cstdio>
+#include <cstring>
+
+namespace rrun {
+
+namespace {
+
+// One passwd line "name:password:uid:gid:gecos:home:shell": its home when the uid is UID.
+bool home_in_line(const char* line, uid_t uid, char* out, size_t len) {
+    const char* field[7] = {line};
+    int n = 1;
+    for (const char* p = line; *p && n < 7; p++)
+        if (*p == ':') field[n++] = p + 1;
+    if (n < 6) return false;
+    const char* u = field[2];
+    if (u == field[3] - 1) return false;  // empty uid
+    unsigned long value = 0;
+    for (; u < field[3] - 1; u++) {
+        if (*u < '0' || *u > '9' || value > 0xffffffffUL / 10) return false;
+        value = value * 10 + static_cast<unsigned long>(*u - '0');
+    }
+    if (value != uid) return false;
+    const char* home = field[5];
+    size_t home_len = (n > 6 ? field[6] - 1 : home + strlen(home)) - home;
+    snprintf(out, len, "%.*s", static_cast<int>(home_len), home);
+    return true;
+}
+
+}  // namespace
+
+const char* passwd_home(const char* path, uid_t uid, char* out, size_t len) {
+    snprintf(out, len, "/");
+    // Not a FIFO or a device an image put there: the init must not block on it.
+    int fd = ::open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) return out;
+    if (::fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return out;
+    }
+    static char chunk[4096], line[4096];
+    size_t line_len = 0;
+    bool too_long = false, found = false;
+    ssize_t got;
+    while (!found && (got = ::read(fd, chunk, sizeof chunk)) > 0) {
+        for (ssize_t i = 0; i < got && !found; i++) {
+            if (chunk[i] != '\n') {
+                if (line_len < sizeof line - 1) line[line_len++] = chunk[i];
+                else too_long = true;
+                continue;
+            }
+            line[line_len] = 0;
+            found = !too_long && home_in_line(line, uid, out, len);
+            line_len = 0;
+            too_long = false;
+        }
+    }
+    if (!found && line_len && !too_long) {  // a last line without a newline
+        line[line_len] = 0;
+        home_in_line(line, uid, out, len);
+    }
+    ::close(fd);
+    return out;
+}
+
+}  // namespace rrun
