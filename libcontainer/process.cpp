@@ -205,9 +205,9 @@ ProcessPlan plan_process(const Process& p, const Spec& spec, int preserve_fds, b
     plan.extra_fds = listen_fds + preserve_fds;
     for (auto& a : p.args) plan.argv.push_back(const_cast<char*>(a.c_str()));
     plan.argv.push_back(nullptr);
-    bool home_seen = false;  // the first HOME entry counts, as getenv finds it
+    bool home_seen = false;  // env holds each name once (unique_env)
     for (auto& e : plan.env) {
-        if (!home_seen && e.rfind("HOME=", 0) == 0) {
+        if (e.rfind("HOME=", 0) == 0) {
             home_seen = true;
             if (e.size() == 5) plan.home_slot = static_cast<int>(plan.envp.size());
         }
