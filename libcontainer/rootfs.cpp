@@ -321,6 +321,40 @@ void point_cgroup_mounts_at(RootfsPlan& plan, const std::string& handle) {
     }
 }
 
+namespace {
+
+// The mount point of the mount that holds PATH: the longest mount point of
+// /proc/self/mountinfo on its way (octal escapes undone), "/" at worst.
+std::string mount_point_of(const std::string& path) {
+    char real[PATH_MAX];
+    if (!::realpath(path.c_str(), real)) throw_errno("root.path " + path);
+    std::string target = real, best = "/", mountinfo = read_file("/proc/self/mountinfo");
+    for (size_t pos = 0; pos < mountinfo.size();) {
+        size_t eol = mountinfo.find('\n', pos);
+        if (eol == std::string::npos) eol = mountinfo.size();
+        // id parent maj:min root MOUNTPOINT options ...: the fifth field
+        size_t start = pos;
+        for (int field = 0; field < 4 && start != 0; field++) start = mountinfo.find(' ', start) + 1;
+        size_t end = start == 0 ? std::string::npos : mountinfo.find(' ', start);
+        pos = eol + 1;
+        if (end == std::string::npos || end > eol) continue;
+        std::string mp;
+        for (size_t i = start; i < end; i++) {
+            if (mountinfo[i] == '\\' && i + 3 < end) {  // \040 for a space, and the like
+                mp += static_cast<char>(std::stoi(mountinfo.substr(i + 1, 3), nullptr, 8));
+                i += 3;
+            } else {
+                mp += mountinfo[i];
+            }
+        }
+        bool holds = target == mp || (target.rfind(mp, 0) == 0 && (mp == "/" || target[mp.size()] == '/'));
+        if (holds && mp.size() > best.size()) best = mp;
+    }
+    return best;
+}
+
+}  // namespace
+
 RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace) {
     RootfsPlan plan;
     plan.rootfs = spec.root_path;
@@ -337,6 +371,11 @@ RootfsPlan plan_rootfs(const Spec& spec, bool no_pivot, bool in_user_namespace) 
         plan.final_propagation = propagation_from_name(spec.linux->rootfs_propagation);
         if (!plan.final_propagation)
             throw Error("linux.rootfsPropagation: unknown value \"" + spec.linux->rootfs_propagation + "\"");
+        // runc's rule: it takes the place of the first rslave, so that with
+        // rshared the container's mounts stay in the host's peer groups and a
+        // Bidirectional volume's mounts reach the host (Kubernetes).
+        plan.root_propagation = plan.final_propagation;
+        if (plan.root_propagation & MS_SHARED) plan.rootfs_parent_mount = mount_point_of(plan.rootfs);
     }
     bool cgroup_mount = false;
     for (size_t i = 0; i < spec.mounts.size(); i++) {
@@ -904,7 +943,13 @@ int prepare_rootfs(const RootfsPlan& plan) {
     // For pivot_root only: without a mount namespace of our own they would
     // change the host's "/" and stack the rootfs on itself there (runc does).
     if (plan.mount_namespace && ::mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0)
-        return child_fail(errno, "make / %s", "rslave");
+        return child_fail(errno, "set the propagation of / (rslave, or linux.rootfsPropagation)");
+    // pivot_root refuses a shared parent of the new root, and the rootfs's
+    // bind below would propagate to the host: that one mount (in our copy of
+    // the namespace) is made private, as runc does; the others stay shared.
+    if (plan.mount_namespace && !plan.rootfs_parent_mount.empty() &&
+        ::mount(nullptr, plan.rootfs_parent_mount.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+        return child_fail(errno, "make %s private", plan.rootfs_parent_mount.c_str());
     if (plan.mount_namespace && ::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         return child_fail(errno, "bind mount rootfs %s", plan.rootfs.c_str());
     // pivot_root refuses a shared new root.

@@ -40,7 +40,8 @@ struct CgroupHierarchy {
 struct RootfsPlan {
     std::string rootfs;
     bool readonly = false;
-    unsigned long root_propagation = 0;  // for "/" before the mounts; MS_REC|MS_SLAVE by default
+    unsigned long root_propagation = 0;  // for "/" before the mounts; MS_REC|MS_SLAVE, or linux.rootfsPropagation
+    std::string rootfs_parent_mount;     // shared root_propagation: made private for pivot_root (runc)
     unsigned long final_propagation = 0; // linux.rootfsPropagation applied after pivot, 0 = none
     std::vector<MountStep> mounts;
     std::vector<CgroupHierarchy> cgroup_hierarchies;  // empty on a unified (v2) host

@@ -196,6 +196,40 @@ ours=$(json_field '.get("pid", "none")' <"$WORK/poststop.json")
 check_eq "poststop hook state: pid as under runc" "$theirs" "$ours"
 check_eq "runc: a poststop hook's state has no pid" none "$theirs"
 
+# 7. linux.rootfsPropagation takes the place of the first rslave (issue #18,
+# Kubernetes' Bidirectional volumes): with rshared, a mount made in the
+# container on an rshared volume reaches the runtime's namespace; without it,
+# it does not. Inside a private mount namespace, so the machine's mount table
+# and peer groups stay as they were.
+reset
+cat >"$WORK/bidir.sh" <<'SH'
+# bidir.sh RUNTIME_CMD...: the volume's source is a shared tmpfs here; prints
+# the volume's propagation in the container and whether its mount came back.
+mkdir -p "$WORK/vol" && mount -t tmpfs bidir "$WORK/vol" && mount --make-shared "$WORK/vol"
+"$@" >"$WORK/bidir.out" 2>&1 &
+for i in $(seq 100); do grep -q inner-done "$WORK/bidir.out" 2>/dev/null && break; sleep 0.05; done
+grep -q " $WORK/vol/inner " /proc/self/mountinfo && echo "reached the host" || echo "stayed inside"
+wait
+grep -v inner-done "$WORK/bidir.out"
+SH
+bidir() {  # bidir ROOTFS_PROPAGATION RUNTIME...: as bidir.sh
+    local prop=$1; shift
+    reset
+    set_config "$B" "
+c['mounts'].append({'destination': '/vol', 'type': 'bind', 'source': '$WORK/vol', 'options': ['rbind', 'rw', 'rshared']})
+c['process']['capabilities'] = {k: ['CAP_SYS_ADMIN'] for k in ['bounding', 'effective', 'permitted']}
+if '$prop': c['linux']['rootfsPropagation'] = '$prop'"
+    set_args "$B" sh -c 'mkdir -p /vol/inner && mount -t tmpfs inner /vol/inner && echo inner-done; sleep 1'
+    unshare -m --propagation private env WORK="$WORK" bash "$WORK/bidir.sh" "$@"
+}
+for prop in rshared ""; do
+    theirs=$(bidir "$prop" "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-bd-runc)
+    ours=$(bidir "$prop" "$RRUN" --root "$STATE_ROOT" run -b "$B" rc-bd-rrun)
+    check_eq "rootfsPropagation [${prop:-none}], an rshared volume: as under runc" "$theirs" "$ours"
+done
+check_eq "runc: with rshared the volume's mount reaches the host" "reached the host" "$(bidir rshared "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-bd-runc)"
+check_eq "runc: without it, it stays inside" "stayed inside" "$(bidir "" "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-bd-runc)"
+
 # The same points rootless, against rootless runc.
 ensure_rootless_user
 RB=$WORK/rootless

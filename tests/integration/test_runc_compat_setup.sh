@@ -108,13 +108,13 @@ out=$(in_private_ns '
     $R kill rcs-nomnt-life KILL; sleep 0.2
     $R delete rcs-nomnt-life; echo "delete rc=$?"
     mi_diff
-    [ "$before" = "$(root_prop)" ] && echo "/ propagation unchanged ($before)"
+    [ "$before" = "$(root_prop)" ] && echo "/ propagation unchanged (${before%%:[0-9]* })"
     ls "$STATE_ROOT"')
 nmounts=$(python3 -c "import json; print(len(json.load(open('$B/config.json'))['mounts']))")
 check_true "no mount namespace: while the container runs, its mounts (at least one per config mount) are in the runtime's mount table" \
     [ "$(echo "$out" | head -1)" -ge "$nmounts" ]
 check_eq "no mount namespace: create, start, kill, delete: nothing left in the runtime's mount table, \"/\" keeps its propagation, no state" \
-    "delete rc=0 mountinfo unchanged / propagation unchanged (/:shared:1 )" "$(echo $(echo "$out" | sed 1d))"
+    "delete rc=0 mountinfo unchanged / propagation unchanged (/:shared)" "$(echo $(echo "$out" | sed 1d))"
 
 # delete --force of a created container; a create whose later mount fails.
 out=$(in_private_ns '
