@@ -64,10 +64,15 @@ int run_one(const HookPlan& h, const char* name, const char* state, size_t state
     }
     ::close(in[0]);
     ::close(output[1]);
-    // The state fits a pipe buffer in practice; a hook that does not read it must not block us.
+    // The state fits a pipe buffer in practice; a hook that does not read it
+    // must not block us, nor kill us with SIGPIPE when it has already exited.
     ::fcntl(in[1], F_SETFL, O_NONBLOCK);
+    struct sigaction ignore = {}, before;
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &before);
     ssize_t unused = ::write(in[1], state, state_len);
     (void)unused;
+    ::sigaction(SIGPIPE, &before, nullptr);
     ::close(in[1]);
     long deadline = h.hook->timeout ? now_ms() + *h.hook->timeout * 1000L : -1;
     size_t used = 0;

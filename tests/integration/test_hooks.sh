@@ -112,4 +112,15 @@ set_config "$B" "c['hooks'] = {'createRuntime': [{'path': '$WORK/bb-sh', 'args':
 r create -b "$B" t2
 check_eq "hook args and env are honoured" "zero set" "$(cat "$M/envargs")"
 r delete t2
+# A hook that exits before reading its state must not kill rrun with SIGPIPE
+# (seen in CI: `start` died 141 on a failing poststart). strace delays rrun's
+# writes so that the hook is gone before the state is written.
+cp "$WORK/hooks.json" "$B/config.json"
+set_config "$B" "c['hooks'] = {'prestart': [{'path': '/bin/sh', 'args': ['sh', '-c', 'exit 3']}]}"
+set_args "$B" true
+strace -f -o /dev/null -e trace=write -e inject=write:delay_enter=300000:when=1+ "$RRUN" --root "$STATE_ROOT" run -b "$B" h-pipe >/dev/null 2>&1
+check_eq "a hook gone before its state is written: rrun fails as for any failed hook, not by SIGPIPE" 1 $?
+r delete -f h-pipe >/dev/null 2>&1
+check_eq "and leaves no state" "" "$(ls "$STATE_ROOT")"
+
 finish
