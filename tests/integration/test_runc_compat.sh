@@ -10,6 +10,7 @@ need_root
 
 need_runc
 make_test_bundle rc
+U=$$  # container ids (and so runc's cgroup names) are this run's own
 
 # same DESCRIPTION CMD: runs `sh -c CMD` in the bundle under runc and under
 # rrun (each on a fresh copy of the rootfs's changes: RESET_PATHS are removed
@@ -25,9 +26,10 @@ same() {
     check_eq "$desc: rrun sees what runc sees" "$OUT" "$ours"
 }
 
-# 1. Loopback is up in a network namespace the runtime creates.
+# 1. Loopback is up in a network namespace the runtime creates. (The listener
+# is given up to 5 s to take the line and exit: a loaded CI machine is slow.)
 reset
-same "lo in a new network namespace" 'cat /sys/class/net/lo/flags; nc -l -p 8080 >/dev/shm/got & l=$!; for i in $(seq 30); do echo hi | nc 127.0.0.1 8080 2>/dev/null && break; sleep 0.1; done; sleep 0.1; kill $l 2>/dev/null; cat /dev/shm/got'
+same "lo in a new network namespace" 'cat /sys/class/net/lo/flags; nc -l -p 8080 >/dev/shm/got & l=$!; for i in $(seq 50); do echo hi | nc 127.0.0.1 8080 2>/dev/null && break; sleep 0.1; done; for i in $(seq 50); do kill -0 $l 2>/dev/null || break; sleep 0.1; done; kill $l 2>/dev/null; cat /dev/shm/got'
 check_eq "runc: lo is up (IFF_UP) and a server on 127.0.0.1 answers" "0x9 hi" "$(echo $OUT)"
 
 # ... and left as it is in one the config joins.
@@ -66,7 +68,7 @@ rm "$B/rootfs/etc/passwd"
 same "HOME without /etc/passwd" "$show_home"
 check_eq "runc: HOME is / without /etc/passwd" "HOME=[/] 1" "$(echo $OUT)"
 mkfifo "$B/rootfs/etc/passwd"
-out=$(set_args "$B" sh -c "$show_home"; timeout 20 "$RRUN" --root "$STATE_ROOT" run -b "$B" rc-fifo 2>&1)
+out=$(set_args "$B" sh -c "$show_home"; timeout 20 "$RRUN" --root "$STATE_ROOT" run -b "$B" rc-fifo$U 2>&1)
 check_eq "a FIFO as /etc/passwd does not block the init" "HOME=[/] 1" "$(echo $out)"
 rm "$B/rootfs/etc/passwd"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$B/rootfs/etc/passwd"
@@ -75,26 +77,26 @@ echo 'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin' >>"$B/rootfs/etc/passwd"
 # ... and for exec, into a running container of each runtime.
 reset
 set_args "$B" sleep 100
-rc_ create -b "$B" rc-exec-runc && rc_ start rc-exec-runc
-r create -b "$B" rc-exec-rrun && r start rc-exec-rrun
+rc_ create -b "$B" rc-exec-runc$U && rc_ start rc-exec-runc$U
+r create -b "$B" rc-exec-rrun$U && r start rc-exec-rrun$U
 for user in 0 1 4242; do
-    theirs=$(rc_ exec --user "$user" rc-exec-runc sh -c "$show_home" 2>&1)
-    ours=$(r exec --user "$user" rc-exec-rrun sh -c "$show_home" 2>&1)
+    theirs=$(rc_ exec --user "$user" rc-exec-runc$U sh -c "$show_home" 2>&1)
+    ours=$(r exec --user "$user" rc-exec-rrun$U sh -c "$show_home" 2>&1)
     check_eq "exec --user $user: HOME as under runc" "$theirs" "$ours"
 done
 check_eq "runc exec --user 4242: HOME is /" "HOME=[/] 1" "$(echo $theirs)"
-theirs=$(rc_ exec --env HOME=/x rc-exec-runc sh -c "$show_home" 2>&1)
-ours=$(r exec --env HOME=/x rc-exec-rrun sh -c "$show_home" 2>&1)
+theirs=$(rc_ exec --env HOME=/x rc-exec-runc$U sh -c "$show_home" 2>&1)
+ours=$(r exec --env HOME=/x rc-exec-rrun$U sh -c "$show_home" 2>&1)
 check_eq "exec --env HOME=/x is kept, as under runc" "$theirs" "$ours"
 
 # 3. A missing process.cwd is made (mkdir -p, 0755, root's), also under a
 # read-only root; exec's cwd is not made (both runtimes refuse it).
-theirs=$(rc_ exec --cwd /no/such/dir rc-exec-runc true >/dev/null 2>&1 && echo started || echo refused)
-ours=$(r exec --cwd /no/such/dir rc-exec-rrun true >/dev/null 2>&1 && echo started || echo refused)
+theirs=$(rc_ exec --cwd /no/such/dir rc-exec-runc$U true >/dev/null 2>&1 && echo started || echo refused)
+ours=$(r exec --cwd /no/such/dir rc-exec-rrun$U true >/dev/null 2>&1 && echo started || echo refused)
 check_eq "exec into a missing cwd: as under runc" "$theirs" "$ours"
 check_eq "runc refused it" refused "$theirs"
-rc_ delete -f rc-exec-runc
-r delete -f rc-exec-rrun
+rc_ delete -f rc-exec-runc$U
+r delete -f rc-exec-rrun$U
 check_true "exec left no /no in the rootfs" test ! -e "$B/rootfs/no"
 reset
 RESET_PATHS=(w)
@@ -112,7 +114,7 @@ check_true "not on the rootfs under it" test ! -e "$B/rootfs/data/sub"
 reset
 ln -s ../../../../../../"$WORK"/escape "$B/rootfs/link"
 set_config "$B" "c['process']['cwd'] = '/link/d'"
-r run -b "$B" rc-escape >/dev/null 2>&1
+r run -b "$B" rc-escape$U >/dev/null 2>&1
 check_true "a cwd through a symlink is made inside the root, never on the host" test ! -e "$WORK/escape"
 rm "$B/rootfs/link"
 RESET_PATHS=()
@@ -132,17 +134,17 @@ hook_env() {  # hook_env ENV_JSON RUNTIME_CMD...: the env a prestart hook saw
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin RRUN_TEST_MARK=inherited "$@" >/dev/null 2>&1
     cat "$WORK/hook.env" 2>/dev/null
 }
-theirs=$(hook_env "{}" "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-hr)
-ours=$(hook_env "{}" "$RRUN" --root "$STATE_ROOT" run -b "$B" rc-hh)
+theirs=$(hook_env "{}" "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-hr$U)
+ours=$(hook_env "{}" "$RRUN" --root "$STATE_ROOT" run -b "$B" rc-hh$U)
 check_eq "a hook without env: as under runc" "$theirs" "$ours"
 check_contains "runc: it inherits the runtime's environment" "RRUN_TEST_MARK=inherited" "$theirs"
 check_contains "... PATH included" "PATH=/usr/sbin" "$ours"
-theirs=$(hook_env "{'env': ['A=1']}" "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-hr)
-ours=$(hook_env "{'env': ['A=1']}" "$RRUN" --root "$STATE_ROOT" run -b "$B" rc-hh)
+theirs=$(hook_env "{'env': ['A=1']}" "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-hr$U)
+ours=$(hook_env "{'env': ['A=1']}" "$RRUN" --root "$STATE_ROOT" run -b "$B" rc-hh$U)
 check_eq "a hook with env: only its own, as under runc" "$theirs" "$ours"
 check_eq "runc: only A=1" "A=1" "$(echo $theirs)"
-theirs=$(hook_env "{'env': []}" "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-hr)
-ours=$(hook_env "{'env': []}" "$RRUN" --root "$STATE_ROOT" run -b "$B" rc-hh)
+theirs=$(hook_env "{'env': []}" "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-hr$U)
+ours=$(hook_env "{'env': []}" "$RRUN" --root "$STATE_ROOT" run -b "$B" rc-hh$U)
 check_eq "a hook with an empty env: as under runc" "$theirs" "$ours"
 
 # 5. tmpfs modes: over a directory the runtime makes, mode= holds (tmpcopyup
@@ -175,8 +177,8 @@ check_eq "runc: DUP once, with its last value; each group once" "DUP=2 0 3 5" "$
 for bad in NOEQ =x; do
     reset
     set_config "$B" "c['process']['env'].append('$bad')"
-    theirs=$(rc_ run -b "$B" rc-env-runc >/dev/null 2>&1 && echo ran || echo refused)
-    ours=$(r run -b "$B" rc-env-rrun 2>&1)
+    theirs=$(rc_ run -b "$B" rc-env-runc$U >/dev/null 2>&1 && echo ran || echo refused)
+    ours=$(r run -b "$B" rc-env-rrun$U 2>&1)
     check_eq "env entry [$bad]: refused by runc" refused "$theirs"
     check_contains "env entry [$bad]: refused by rrun, naming the field" "process.env" "$ours"
     check_eq "env entry [$bad]: no state left" "" "$(ls "$STATE_ROOT")"
@@ -189,9 +191,9 @@ SH
 chmod +x "$WORK/statehook.sh"
 set_config "$B" "c['hooks'] = {'poststop': [{'path': '$WORK/statehook.sh', 'args': ['statehook.sh', '$WORK/poststop.json']}]}"
 set_args "$B" true
-rc_ run -b "$B" rc-ps-runc >/dev/null 2>&1
+rc_ run -b "$B" rc-ps-runc$U >/dev/null 2>&1
 theirs=$(json_field '.get("pid", "none")' <"$WORK/poststop.json")
-r run -b "$B" rc-ps-rrun >/dev/null 2>&1
+r run -b "$B" rc-ps-rrun$U >/dev/null 2>&1
 ours=$(json_field '.get("pid", "none")' <"$WORK/poststop.json")
 check_eq "poststop hook state: pid as under runc" "$theirs" "$ours"
 check_eq "runc: a poststop hook's state has no pid" none "$theirs"
@@ -223,12 +225,12 @@ if '$prop': c['linux']['rootfsPropagation'] = '$prop'"
     unshare -m --propagation private env WORK="$WORK" bash "$WORK/bidir.sh" "$@"
 }
 for prop in rshared ""; do
-    theirs=$(bidir "$prop" "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-bd-runc)
-    ours=$(bidir "$prop" "$RRUN" --root "$STATE_ROOT" run -b "$B" rc-bd-rrun)
+    theirs=$(bidir "$prop" "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-bd-runc$U)
+    ours=$(bidir "$prop" "$RRUN" --root "$STATE_ROOT" run -b "$B" rc-bd-rrun$U)
     check_eq "rootfsPropagation [${prop:-none}], an rshared volume: as under runc" "$theirs" "$ours"
 done
-check_eq "runc: with rshared the volume's mount reaches the host" "reached the host" "$(bidir rshared "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-bd-runc)"
-check_eq "runc: without it, it stays inside" "stayed inside" "$(bidir "" "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-bd-runc)"
+check_eq "runc: with rshared the volume's mount reaches the host" "reached the host" "$(bidir rshared "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-bd-runc$U)"
+check_eq "runc: without it, it stays inside" "stayed inside" "$(bidir "" "$RUNC" --root "$RUNC_ROOT" run -b "$B" rc-bd-runc$U)"
 
 # The same points rootless, against rootless runc.
 ensure_rootless_user
@@ -243,9 +245,9 @@ c['mounts'].append({'destination': '/scratch', 'type': 'tmpfs', 'source': 'tmpfs
 "
 set_args "$RB" sh -c 'pwd; echo HOME=$HOME; cat /sys/class/net/lo/flags; stat -c "%n %a" /w/x /scratch'
 chown -R "$ROOTLESS_USER" "$RB"
-theirs=$(as_user "$RUNC --root $ROOTLESS_XDG/runc run -b $RB rc-rl" 2>&1)
+theirs=$(as_user "$RUNC --root $ROOTLESS_XDG/runc run -b $RB rc-rl$U" 2>&1)
 rm -rf "$RB/rootfs/w" "$RB/rootfs/scratch"
-ours=$(as_user "\$RRUN --root $ROOTLESS_XDG/rrun run -b $RB rc-rl" 2>&1)
+ours=$(as_user "\$RRUN --root $ROOTLESS_XDG/rrun run -b $RB rc-rl$U" 2>&1)
 check_eq "rootless: rrun sees what runc sees" "$theirs" "$ours"
 check_eq "rootless runc: cwd, HOME, lo up, tmpfs mode" "/w/x HOME=/root 0x9 /w/x 755 /scratch 1777" "$(echo $theirs)"
 
