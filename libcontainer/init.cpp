@@ -231,6 +231,7 @@ InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds) {
         }
     }
     plan.proc = plan_process(*spec.process, spec, preserve_fds, true);
+    plan.proc.is_init = true;
     plan.parent_hooks = !spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty();
     plan.create_container_hooks = plan_hooks(spec.hooks.create_container);
     plan.start_container_hooks = plan_hooks(spec.hooks.start_container);

@@ -272,7 +272,7 @@ int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, siz
     const Process& proc = *plan.process;
     reset_signal_state();
     if (set_scheduling(plan) < 0) return -1;
-    if (proc.terminal && setup_terminal(plan.console_socket.get(), proc) < 0) return -1;
+    if (proc.terminal && setup_terminal(plan.console_socket.get(), proc, plan.is_init) < 0) return -1;
     plan.console_socket.reset();
     // cwd is resolved inside the root with no magic links (CVE-2024-21626).
     // The init's was made with the rootfs if missing; exec's must exist (runc).

@@ -22,6 +22,7 @@ struct ProcessPlan {
     // none (runc's rule): an empty "HOME=" entry, or the spare slot before
     // envp's terminator. -1: env has HOME.
     int home_slot = -1;
+    bool is_init = false;  // the container's init (not exec): it binds /dev/console
     std::optional<CapabilitySets> capabilities;  // limited to what this kernel has
     int last_cap = 63;
     int extra_fds = 0;  // fds 3.. that stay open across exec

@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <linux/openat2.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -13,6 +15,7 @@
 #include <cstring>
 
 #include "error.hpp"
+#include "fs.hpp"
 #include "rootfs.hpp"
 #include "sync.hpp"
 
@@ -22,7 +25,36 @@
 
 namespace rrun {
 
-int setup_terminal(int console_socket, const Process& p) {
+namespace {
+
+// /dev/console of the container for the init's pty: opened without following
+// a symlink (an image's /dev/console could point at a procfs file, which the
+// bind would then cover), made as an empty file when missing, and only a
+// file or a device is taken. Returns an O_PATH fd, or -1 with child_fail().
+int open_console_target() {
+    int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) return child_fail(errno, "open /");
+    const unsigned long long resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    int fd = openat2_resolve(root, "/dev/console", O_PATH, resolve);
+    if (fd < 0 && errno == ENOENT) {
+        int made = open_in_root(root, "/dev/console", true, false);
+        if (made >= 0) ::close(made);
+        fd = openat2_resolve(root, "/dev/console", O_PATH, resolve);
+    }
+    int err = errno;
+    ::close(root);
+    struct stat st;
+    if (fd >= 0 && (::fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))) {
+        ::close(fd);
+        return child_fail(0, "process.terminal: /dev/console in the container is not a file or a device");
+    }
+    if (fd < 0) return child_fail(err, "process.terminal: /dev/console in the container");
+    return fd;
+}
+
+}  // namespace
+
+int setup_terminal(int console_socket, const Process& p, bool bind_console) {
     int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (master < 0) return child_fail(errno, "open /dev/ptmx in the container (is devpts mounted?)");
     int unlock = 0, ptn = 0;
@@ -39,12 +71,21 @@ int setup_terminal(int console_socket, const Process& p) {
     ::fchown(slave, p.user.uid, static_cast<gid_t>(-1));
     char name[32];
     snprintf(name, sizeof name, "/dev/pts/%d", ptn);
-    int console = open_in_root(AT_FDCWD, "/dev/console", true, false);
-    if (console >= 0) {
-        char target[32];
+    // The init's /dev/console is its pty, bound from the pty's own fd onto a
+    // checked fd, never by path (runc's 2025 advisories); exec's process
+    // leaves it alone, as runc's does (each exec --tty stacked a mount).
+    if (bind_console) {
+        int console = open_console_target();
+        if (console < 0) return -1;
+        char source[32], target[32];
+        snprintf(source, sizeof source, "/proc/self/fd/%d", slave);
         snprintf(target, sizeof target, "/proc/self/fd/%d", console);
         // Best effort: without /proc in the container there is no /dev/console.
-        if (::mount(name, target, nullptr, MS_BIND, nullptr) < 0) ::mount(name, "/dev/console", nullptr, MS_BIND, nullptr);
+        if (::mount(source, target, nullptr, MS_BIND, nullptr) < 0 && errno != ENOENT) {
+            int err = errno;
+            ::close(console);
+            return child_fail(err, "process.terminal: bind the pty on /dev/console");
+        }
         ::close(console);
     }
     if (!send_fd(console_socket, master, name)) return child_fail(errno, "send the pty master to the console socket");

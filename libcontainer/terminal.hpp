@@ -10,7 +10,7 @@ namespace rrun {
 // Child side, after pivot_root: opens a pty in the container's devpts, sends
 // the master over CONSOLE_SOCKET (SCM_RIGHTS, as conmon and containerd expect),
 // binds the slave on /dev/console and makes it the controlling terminal and stdio.
-int setup_terminal(int console_socket, const Process& p);
+int setup_terminal(int console_socket, const Process& p, bool bind_console);
 
 // Connects to the unix socket at PATH (--console-socket).
 unique_fd connect_console_socket(const std::string& path);

@@ -50,4 +50,48 @@ out=$(r create -b "$B" --console-socket "$WORK/nobody.sock" t4 2>&1); rc=$?
 check_eq "an unreachable console socket fails create" 1 $rc
 check_contains "the error names the socket" "nobody.sock" "$out"
 check_eq "no state left" "" "$(ls "$STATE_ROOT")"
+# /dev/console is the init's pty, bound from the pty's fd; exec --tty leaves
+# it alone (as runc's exec), so execs do not stack mounts on it.
+set_args "$B" sleep 100
+rm -f "$SOCK"
+"$CONSOLE_RECEIVER" "$SOCK" "$WORK/console5.out" &
+init_receiver=$!
+wait_for test -S "$SOCK"
+r run -d -b "$B" --console-socket "$SOCK" t5
+consoles() { r exec t5 grep -c ' /dev/console ' /proc/self/mountinfo; }
+check_eq "the init's /dev/console is one bind" 1 "$(consoles)"
+for i in 1 2 3; do
+    rm -f "$SOCK"
+    "$CONSOLE_RECEIVER" "$SOCK" "$WORK/console-e$i.out" &
+    receiver=$!
+    wait_for test -S "$SOCK"
+    r exec --tty --console-socket "$SOCK" --detach t5 true
+    wait $receiver
+done
+check_eq "three exec --tty later, still one" 1 "$(consoles)"
+r delete -f t5
+kill $init_receiver 2>/dev/null; wait $init_receiver 2>/dev/null
+
+# An image's /dev/console that is a symlink (no /dev tmpfs over it) is
+# refused: the pty is never bound over what it points at.
+reset_terminal_bundle() { set_config "$B" "c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/dev']"; }
+cp "$B/config.json" "$WORK/terminal.json"
+reset_terminal_bundle
+set_args "$B" true
+mv "$B/rootfs/dev" "$WORK/dev.saved"; mkdir "$B/rootfs/dev"
+ln -s /proc/sys/kernel/core_pattern "$B/rootfs/dev/console"
+core=$(stat -c %i /proc/sys/kernel/core_pattern)
+rm -f "$SOCK"
+"$CONSOLE_RECEIVER" "$SOCK" "$WORK/console6.out" &
+receiver=$!
+wait_for test -S "$SOCK"
+out=$(r create -b "$B" --console-socket "$SOCK" t6 2>&1); rc=$?
+kill $receiver 2>/dev/null; wait
+check_eq "a symlinked /dev/console: create fails" 1 $rc
+check_contains "naming /dev/console" "/dev/console" "$out"
+check_eq "no state left" "" "$(ls "$STATE_ROOT")"
+check_eq "core_pattern untouched" "$core" "$(stat -c %i /proc/sys/kernel/core_pattern)"
+rm -rf "$B/rootfs/dev"; mv "$WORK/dev.saved" "$B/rootfs/dev"
+cp "$WORK/terminal.json" "$B/config.json"
+
 finish
