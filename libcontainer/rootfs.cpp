@@ -618,15 +618,6 @@ int copy_tree(int src, int dst) {
     return rc;
 }
 
-// The mode of the directory at DEST inside ROOTFD, or 0 when there is none.
-mode_t existing_dir_mode(int rootfd, const char* dest) {
-    int fd = open_in_root(rootfd, dest, false, true);
-    struct stat st;
-    bool dir = fd >= 0 && ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
-    if (fd >= 0) ::close(fd);
-    return dir ? (st.st_mode & 07777) | S_IFDIR : 0;
-}
-
 // The root directory of the tmpfs just mounted at DEST, opened for fchmod and copies.
 int open_mounted_dir(int rootfd, const char* dest) {
     int top = open_in_root(rootfd, dest, false, true);
@@ -641,27 +632,29 @@ int open_mounted_dir(int rootfd, const char* dest) {
 // keeps mode= (podman's --tmpfs /scratch:mode=1777).
 int mount_tmpfs(int rootfd, const MountStep& m) {
     const char* dest = m.destination.c_str();
-    mode_t under_mode = existing_dir_mode(rootfd, dest);
+    // What is underneath, if anything: its mode, and for tmpcopyup its
+    // contents (a directory made now would have none to copy).
     int old_dir = -1;
-    if (m.copy_up) {
-        int under = open_in_root(rootfd, dest, true, true);
-        old_dir = under < 0 ? -1 : ::openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (under >= 0) ::close(under);
-        if (old_dir < 0) return child_fail(errno, "tmpcopyup: open %s", dest);
+    int under = open_in_root(rootfd, dest, false, true);
+    struct stat st;
+    bool under_dir = under >= 0 && ::fstat(under, &st) == 0 && S_ISDIR(st.st_mode);
+    if (under_dir && m.copy_up && (old_dir = ::openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        ::close(under);
+        return child_fail(errno, "tmpcopyup: open %s", dest);
     }
+    if (under >= 0) ::close(under);
     // Read-write until the copy and the mode are in.
-    bool touch = m.copy_up || under_mode;
-    unsigned long flags = touch ? m.flags & ~MS_RDONLY : m.flags;
+    unsigned long flags = under_dir ? m.flags & ~MS_RDONLY : m.flags;
     if (mount_in_root(rootfd, dest, true, m.source.c_str(), m.type.c_str(), flags, m.data.c_str()) < 0) {
         int err = errno;
         if (old_dir >= 0) ::close(old_dir);
         return child_fail(err, "mount %s on %s", m.type.c_str(), dest);
     }
-    if (!touch) return 0;
+    if (!under_dir) return 0;
     int new_dir = open_mounted_dir(rootfd, dest);
     int rc = new_dir < 0 ? child_fail(errno, "open the tmpfs at %s", dest) : 0;
     if (rc == 0 && old_dir >= 0) rc = copy_tree(old_dir, new_dir);
-    if (rc == 0 && under_mode && ::fchmod(new_dir, under_mode & 07777) < 0)
+    if (rc == 0 && ::fchmod(new_dir, st.st_mode & 07777) < 0)
         rc = child_fail(errno, "chmod the tmpfs at %s", dest);
     if (new_dir >= 0) ::close(new_dir);
     if (old_dir >= 0) ::close(old_dir);
@@ -979,9 +972,9 @@ int prepare_rootfs(const RootfsPlan& plan) {
         if (cwd < 0) rc = child_fail(errno, "process.cwd: create %s", plan.cwd.c_str());
         else ::close(cwd);
     }
-    // A terminal's bind on /dev/console (the init's, and one per exec --tty)
-    // comes after the chroot, where the host path is not known: noted here,
-    // with the mount of /dev, whether or not /dev/console exists yet.
+    // The init's bind of its pty on /dev/console comes after the chroot,
+    // where the host path is not known: noted here, with the mount of /dev,
+    // whether or not /dev/console exists yet.
     if (rc == 0 && mount_record_fd >= 0) {
         int dev = open_in_root(rootfd, "/dev", false, true);
         if (dev >= 0 && note_mount_target(dev, "/console") < 0) rc = child_fail(errno, "write the container's mount record");
@@ -1061,8 +1054,8 @@ void undo_recorded_mounts(const std::string& record) {
         const Entry& e = entries[k];
         const std::string& p = e.path;
         if (p != root.path && (p.compare(0, root.path.size(), root.path) != 0 || p[root.path.size()] != '/')) continue;
-        // Each mount stacked on the path since the init looked (a terminal's
-        // /dev/console once per exec, too), never the one holding the rootfs;
+        // Each mount stacked on the path since the init looked, never the one
+        // holding the rootfs;
         // no symlink on the way, so nothing the container put there can
         // point this outside its rootfs.
         for (int depth = 0; depth < 16; depth++) {

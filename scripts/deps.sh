@@ -6,7 +6,7 @@ set -euo pipefail
 # the unit tests compare rrun's compiled config checker with.
 PACKAGES=(g++ cmake ninja-build pkg-config nlohmann-json3-dev libseccomp-dev libcap-dev catch2
           libvalijson-dev
-          busybox-static uidmap python3 procps passwd util-linux strace
+          busybox-static uidmap python3 procps passwd util-linux bsdutils strace
           clang-14 libclang-rt-14-dev lld)
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -136,13 +136,10 @@ check_eq "no mount namespace: a mount that fails after others: a one-line error 
 # them down.
 reset
 set_config "$B" "$NOMNT_DEFAULT"
-if command -v strace >/dev/null; then
-    out=$(in_private_ns 'strace -f -o /dev/null -e inject=mount:signal=SIGKILL:when=3 $R create -b "$B" rcs-nomnt-killed </dev/null >/dev/null 2>&1; echo "create rc=$?"; mi_diff; ls "$STATE_ROOT"')
-    check_eq "no mount namespace: the init killed during its mounts: create fails, the mounts it made are taken down, no state" \
-        "create rc=1 mountinfo unchanged" "$(echo $out)"
-else
-    echo "# skip: no strace to kill the init after a mount"
-fi
+# (strace and script: scripts/deps.sh installs them.)
+out=$(in_private_ns 'strace -f -o /dev/null -e inject=mount:signal=SIGKILL:when=3 $R create -b "$B" rcs-nomnt-killed </dev/null >/dev/null 2>&1; echo "create rc=$?"; mi_diff; ls "$STATE_ROOT"')
+check_eq "no mount namespace: the init killed during its mounts: create fails, the mounts it made are taken down, no state" \
+    "create rc=1 mountinfo unchanged" "$(echo $out)"
 
 # A destination through a symlink of the image is resolved inside the rootfs,
 # as with a mount namespace; the terminal's /dev/console bind goes too.
@@ -150,13 +147,9 @@ reset
 set_config "$B" "$NOMNT_DEFAULT; c['mounts'].append({'destination': '/rcs-link/sub', 'type': 'tmpfs', 'source': 'rcs'}); c['process']['terminal'] = True"
 ln -sfn /tmp "$B/rootfs/rcs-link"
 set_args "$B" sh -c 'awk "\$5 == \"/tmp/sub\" { print \"seen\", \$5, \$(NF-1) }" /proc/self/mountinfo; test -c /dev/console && echo seen console'
-if command -v script >/dev/null; then
-    out=$(in_private_ns 'script -qec "$R run -b $B rcs-nomnt-tty" /dev/null </dev/null | grep -ao "seen.*" | tr -d "\r"; mi_diff; ls "$B/rootfs/tmp"')
-    check_eq "no mount namespace: a destination through an absolute symlink lands inside the rootfs; with a terminal, /dev/console; all gone after run" \
-        "seen /tmp/sub rcs seen console mountinfo unchanged sub" "$(echo $out)"
-else
-    echo "# skip: no script(1) for a terminal"
-fi
+out=$(in_private_ns 'script -qec "$R run -b $B rcs-nomnt-tty" /dev/null </dev/null | grep -ao "seen.*" | tr -d "\r"; mi_diff; ls "$B/rootfs/tmp"')
+check_eq "no mount namespace: a destination through an absolute symlink lands inside the rootfs; with a terminal, /dev/console; all gone after run" \
+    "seen /tmp/sub rcs seen console mountinfo unchanged sub" "$(echo $out)"
 rm -f "$B/rootfs/rcs-link"; rm -rf "$B/rootfs/tmp/sub"
 
 # A user namespace (rootless, or asked for) cannot mount in the runtime's mount namespace.
