@@ -18,10 +18,13 @@ int main(int argc, char** argv) {
     int srv = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", argv[1]);
-    unlink(argv[1]);
-    if (bind(srv, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || listen(srv, 1) < 0) {
-        perror("bind");
+    // Bound under a temporary name and renamed once listening: a test that
+    // waits for SOCKET to exist never connects before listen() (ECONNREFUSED).
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s.tmp", argv[1]);
+    unlink(addr.sun_path);
+    if (bind(srv, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || listen(srv, 1) < 0 ||
+        rename(addr.sun_path, argv[1]) < 0) {
+        perror(argv[1]);
         return 1;
     }
     int conn = accept(srv, nullptr, nullptr);

@@ -32,10 +32,13 @@ int listen_on(const char* path) {
     if (s < 0) die("socket");
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
-    ::unlink(path);
+    // Bound under a temporary name and renamed once listening: a test that
+    // waits for PATH to exist never connects before listen() (ECONNREFUSED).
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s.tmp", path);
+    ::unlink(addr.sun_path);
     if (::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) die("bind");
     if (::listen(s, 1) < 0) die("listen");
+    if (::rename(addr.sun_path, path) < 0) die("rename");
     return s;
 }
 

@@ -65,7 +65,8 @@ for i in 1 2 3; do
     "$CONSOLE_RECEIVER" "$SOCK" "$WORK/console-e$i.out" &
     receiver=$!
     wait_for test -S "$SOCK"
-    r exec --tty --console-socket "$SOCK" --detach t5 true
+    # A failed exec never connects: the receiver is stopped, not waited on forever.
+    r exec --tty --console-socket "$SOCK" --detach t5 true || kill $receiver
     wait $receiver
 done
 check_eq "three exec --tty later, still one" 1 "$(consoles)"
