@@ -6,7 +6,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "cgroups.hpp"
+#include "cgroups/cgroups.hpp"
 #include "context.hpp"
 #include "init.hpp"
 #include "state.hpp"

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cgroups.hpp"
+#include "cgroups/cgroups.hpp"
 #include "error.hpp"
 #include "exe_seal.hpp"
 #include "fs.hpp"

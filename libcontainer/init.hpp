@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "cgroups.hpp"
+#include "cgroups/cgroups.hpp"
 #include "hooks.hpp"
 #include "namespaces.hpp"
 #include "process.hpp"

@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cgroups.hpp"
+#include "cgroups/cgroups.hpp"
 #include "error.hpp"
 #include "fs.hpp"
 

@@ -12,8 +12,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cgroup_internal.hpp"
-#include "cgroups.hpp"
+#include "cgroups/internal.hpp"
+#include "cgroups/cgroups.hpp"
 #include "error.hpp"
 
 using namespace rrun;

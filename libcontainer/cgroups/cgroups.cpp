@@ -18,7 +18,7 @@
 #include <set>
 #include <thread>
 
-#include "cgroup_internal.hpp"
+#include "internal.hpp"
 #include "unique_fd.hpp"
 #include "error.hpp"
 #include "fs.hpp"

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "cgroup_internal.hpp"
+#include "internal.hpp"
 #include "error.hpp"
 #include "unique_fd.hpp"
 

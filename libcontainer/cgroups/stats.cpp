@@ -7,7 +7,7 @@
 #include <map>
 #include <sstream>
 
-#include "cgroup_internal.hpp"
+#include "internal.hpp"
 
 namespace rrun {
 using nlohmann::json;

@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <set>
 
-#include "cgroup_internal.hpp"
+#include "internal.hpp"
 #include "error.hpp"
 #include "log.hpp"
 
