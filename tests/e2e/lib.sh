@@ -28,6 +28,10 @@ RUNC=${E2E_RUNC:-/usr/sbin/runc}
 [ -x "$RUNC" ] || RUNC=
 
 t() { local n=$1; shift; timeout -k 5 "$n" "$@"; }
+# e2e_note TEXT: a "# TEXT" line on the test's own stderr, also from inside a
+# function whose output a check captures (fd 9 is opened here, before any capture).
+exec 9>&2
+e2e_note() { echo "# $*" >&9; }
 # wait_secs SECS CMD...: retries CMD until it succeeds or SECS seconds passed
 # (wait_for counts tries, too long when each try is an engine call).
 wait_secs() {

@@ -161,7 +161,7 @@ ctr_exec_homes() {
         for try in 1 2 3; do
             out=$(c tasks exec --fifo-dir "$D/fifo" --exec-id h$u-$try --user $u "$id" sh -c 'echo ${HOME-unset}' 2>&1)
             [ -n "$out" ] && break
-            echo "# tasks exec --user $u: no output, again" >&2
+            e2e_note "tasks exec --user $u under $(basename "$1"): no output, again"
         done
         echo "$u:$out"
     done
