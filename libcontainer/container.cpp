@@ -22,6 +22,7 @@
 #include "exe_seal.hpp"
 #include "fs.hpp"
 #include "hooks.hpp"
+#include "intelrdt.hpp"
 #include "log.hpp"
 
 #include <nlohmann/json.hpp>
@@ -32,6 +33,9 @@
 namespace rrun {
 
 namespace {
+
+// In the container's state dir: the resctrl groups delete removes (intelrdt.hpp).
+constexpr const char* intel_rdt_record = "intelrdt";
 
 // Read from /etc/passwd as runc does, not through NSS: rrun is linked
 // statically and NSS modules cannot be loaded into it.
@@ -130,18 +134,40 @@ void kill_all(const ContainerState& st, int sig) {
 
 }  // namespace
 
-InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
-    validate_container_id(opts.id);
-    std::string bundle = absolute_path(opts.bundle.empty() ? "." : opts.bundle);
-    std::string config_path = opts.config_file.empty() ? join_path(bundle, "config.json") : absolute_path(opts.config_file);
-    std::string pid_file = opts.pid_file.empty() ? "" : absolute_path(opts.pid_file);
+ContainerState new_container_state(const std::string& id, const std::string& bundle, const std::string& config_path,
+                                   const Spec& spec, bool rootless) {
+    ContainerState st;
+    st.oci_version = spec.oci_version;
+    st.id = id;
+    st.bundle = bundle;
+    st.rootfs = spec.root_path;
+    st.created = rfc3339_now();
+    st.owner = owner_name();
+    st.rootless = rootless;
+    st.annotations = spec.annotations;
+    st.config_path = config_path;
+    if (!spec.hooks.poststop.empty()) st.poststop_hooks = (*spec.raw)["hooks"]["poststop"].dump();
+    return st;
+}
+
+BundleConfig load_bundle(const std::string& bundle_arg, const std::string& config_file) {
+    BundleConfig b;
+    b.bundle = absolute_path(bundle_arg.empty() ? "." : bundle_arg);
+    b.config_path = config_file.empty() ? join_path(b.bundle, "config.json") : absolute_path(config_file);
     std::string text;
     try {
-        text = read_file(config_path);
+        text = read_file(b.config_path);
     } catch (const Error& e) {
         throw Error(std::string("bundle config: ") + e.what());
     }
-    Spec spec = parse_spec(text, bundle, config_path);
+    b.spec = parse_spec(text, b.bundle, b.config_path);
+    return b;
+}
+
+InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
+    validate_container_id(opts.id);
+    auto [bundle, config_path, spec] = load_bundle(opts.bundle, opts.config_file);
+    std::string pid_file = opts.pid_file.empty() ? "" : absolute_path(opts.pid_file);
     unique_fd exec_helper = spec.process ? exec_protection(*spec.process) : unique_fd();
     if (::chdir(bundle.c_str()) < 0) throw_errno("chdir to bundle " + bundle);
     seccomp::set_cache_dir(seccomp_cache_dir(ctx.rootless));
@@ -162,6 +188,7 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     ContainerDir dir = ContainerDir::create(ctx.root, opts.id);
     std::string dir_path = dir.path();
     pid_t spawned = -1;
+    std::string rdt_made;  // resctrl groups made for the container, innermost first
     scope_guard cleanup([&] {
         if (spawned > 0) {
             ::kill(spawned, SIGKILL);
@@ -172,6 +199,7 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
         } catch (const Error& e) {
             log_warning(e.what());
         }
+        remove_intel_rdt(rdt_made);
         try {
             if (!plan.rootfs.mount_namespace) undo_recorded_mounts(dir.load_mount_record());
             remove_tree(dir_path);
@@ -184,18 +212,8 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     plan.exec_fifo = make_fifo(dir.exec_fifo_path());
     plan.start_result = make_fifo(dir.start_result_path());
 
-    ContainerState st;
-    st.oci_version = spec.oci_version;
-    st.id = opts.id;
-    st.bundle = bundle;
-    st.rootfs = spec.root_path;
-    st.created = rfc3339_now();
-    st.owner = owner_name();
-    st.rootless = ctx.rootless;
-    st.annotations = spec.annotations;
-    st.config_path = config_path;
+    ContainerState st = new_container_state(opts.id, bundle, config_path, spec, ctx.rootless);
     if (!spec.hooks.poststart.empty()) st.poststart_hooks = (*spec.raw)["hooks"]["poststart"].dump();
-    if (!spec.hooks.poststop.empty()) st.poststop_hooks = (*spec.raw)["hooks"]["poststop"].dump();
     // What delete must remove is on disk before it exists: the cgroup path
     // (cleanup record), then the init (state.json), so that `delete --force`
     // after a crash of ours at any point finds everything.
@@ -204,6 +222,15 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
         dir.save_cleanup_record(cg.path);
     });
     point_cgroup_mounts_at(plan.rootfs, plan.cgroup.path);
+    std::optional<RdtGroup> rdt;
+    if (spec.linux && spec.linux->intel_rdt) {
+        // Each group is on record before the next step, as the cgroup is.
+        rdt = setup_intel_rdt(*spec.linux->intel_rdt, opts.id, [&](const std::string& made) {
+            rdt_made = made + "\n" + rdt_made;
+            write_file_atomic_at(dir.fd(), intel_rdt_record, rdt_made, 0600);
+        });
+        plan.on_joined = [&](pid_t pid) { enter_intel_rdt(*rdt, pid); };
+    }
     plan.on_spawned = [&](pid_t pid) {
         st.pid = pid;
         st.pid_start_time = process_start_time(pid);
@@ -266,8 +293,13 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
             run_hooks(hooks_from_json(nlohmann::json::parse(st.poststart_hooks)), "poststart",
                       oci_state_json(st, Status::running));
         } catch (const Error& e) {
-            // config.md: a failing poststart hook is a warning; the lifecycle goes on.
-            log_warning(e.what());
+            // runtime-spec 1.3 (runtime.md, lifecycle step 9): a failing
+            // poststart hook is an error; the container is stopped and the
+            // lifecycle goes on at step 12 (delete destroys it and runs
+            // poststop; `run` does that itself). 1.2 said: a warning.
+            kill_all(st, SIGKILL);
+            wait_for_exit(st, 10000);
+            throw Error("cannot start container " + id + ": " + e.what() + " (the container was stopped)");
         }
     }
 }
@@ -328,6 +360,8 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
         log_warning(e.what());
     }
     cgroup_remove(CgroupHandle{st.cgroup_path});
+    if (::faccessat(dir->fd(), intel_rdt_record, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        remove_intel_rdt(read_file_at(dir->fd(), intel_rdt_record));
     dir->remove();
     if (!st.poststop_hooks.empty()) {
         try {

@@ -28,6 +28,18 @@ struct CreateOptions {
 };
 
 // create: sets the container up and leaves its init waiting for start.
+// A bundle's config, read and parsed: BUNDLE ("" = the working directory) made
+// absolute, CONFIG_FILE ("" = BUNDLE/config.json). Errors name the file.
+struct BundleConfig {
+    std::string bundle;
+    std::string config_path;
+    Spec spec;
+};
+BundleConfig load_bundle(const std::string& bundle, const std::string& config_file);
+// The state a new container starts with (status left to the caller; poststop
+// hooks recorded for delete).
+ContainerState new_container_state(const std::string& id, const std::string& bundle, const std::string& config_path,
+                                   const Spec& spec, bool rootless);
 InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts);
 // start: releases a created container's init into the user program.
 void start_container(const RuntimeContext& ctx, const std::string& id);

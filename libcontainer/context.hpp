@@ -9,6 +9,7 @@ struct RuntimeContext {
     bool rootless = false;
     bool systemd_cgroup = false;
     std::string cgroup_manager = "cgroupfs";  // cgroupfs, systemd or disabled
+    std::string criu = "criu";  // --criu: the CRIU binary checkpoint and restore run
 };
 
 }  // namespace rrun

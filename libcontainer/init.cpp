@@ -20,28 +20,19 @@
 #include "error.hpp"
 #include "fs.hpp"
 #include "network.hpp"
+#include "procfs.hpp"
 #include "sync.hpp"
 
 namespace rrun {
 
 namespace {
 
-// A file of the container's procfs ("/proc/..." PATH): no symlink on the
-// way, and it must be procfs, so an image cannot point the write elsewhere.
-int open_proc_file(const char* path, int flags) {
-    int fd = openat2_resolve(AT_FDCWD, path, flags, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-    struct statfs sfs;
-    if (fd >= 0 && (::fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)) {
-        ::close(fd);
-        errno = EXDEV;
-        return -1;
-    }
-    return fd;
-}
-
+// Each "/proc/sys/..." file through the private procfs handle (procfs.hpp):
+// neither the image nor a mount over the container's /proc can send the
+// write to another file.
 int write_sysctls(const InitPlan& plan) {
     for (auto& [file, value] : plan.sysctl_files) {
-        int fd = open_proc_file(file.c_str(), O_WRONLY);
+        int fd = proc_open(file.c_str() + 6, O_WRONLY);
         if (fd < 0) return child_fail(errno, "linux.sysctl: open %s", file.c_str());
         ssize_t n = ::write(fd, value.data(), value.size());
         int err = errno;
@@ -81,6 +72,12 @@ int container_init(InitPlan& plan, int sync) {
         if (j.nstype != CLONE_NEWPID && ::setns(j.fd.get(), j.nstype) < 0)
             return child_fail(errno, "join namespace %s", j.path.c_str());
     if (plan.namespaces.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return child_fail(errno, "unshare cgroup namespace");
+    // The handle for our procfs writes, made in our namespaces and before
+    // the container's mounts exist; only when there is something to write.
+    if ((!plan.sysctl_files.empty() || !plan.namespaces.time_offsets.empty() || !plan.proc.process->apparmor_profile.empty() ||
+         !plan.proc.process->selinux_label.empty()) &&
+        proc_handle_init() < 0)
+        return child_fail(errno, "open a private procfs for the container's /proc writes");
     if (plan.namespaces.new_time && unshare_time_namespace(plan.namespaces) < 0) return -1;
     // Nothing in the container may ptrace us or open our /proc files (exe,
     // fds, environ) while we hold host resources; execve makes the program
@@ -214,11 +211,11 @@ InitPlan plan_init(const Spec& spec, bool no_pivot, int preserve_fds) {
     if (!mnt && in_userns) plan.rootfs.make_default_devices = false;
     plan.rootfs.cwd = spec.process->cwd;
     plan.rootfs.new_cgroup_ns = plan.namespaces.new_cgroup || (linux && linux->find_namespace(NamespaceType::cgroup));
-    if (linux && linux->intel_rdt) {
-        if (!path_exists("/sys/fs/resctrl/schemata"))
-            throw Error("linux.intelRdt: resctrl is not available on this host (/sys/fs/resctrl is not mounted)");
-        throw Error("linux.intelRdt: Intel RDT is not supported yet");
-    }
+    // config-linux.md: the devices go into the container's network namespace;
+    // without one of its own they would stay where they are.
+    if (linux && !linux->net_devices.empty() && !linux->find_namespace(NamespaceType::network))
+        throw Error("linux.netDevices: needs a network namespace of the container's own (add {\"type\": \"network\"} "
+                    "to linux.namespaces)");
     if (linux) {
         for (auto& [key, value] : linux->sysctl) {
             if (key.empty() || key.find("..") != std::string::npos || key.find('/') != std::string::npos)
@@ -284,9 +281,23 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
         if (plan.namespaces.new_user)
             write_id_mappings(pid, plan.spec->linux->uid_mappings, plan.spec->linux->gid_mappings);
         cgroup_enter(plan.cgroup, pid);
+        if (plan.on_joined) plan.on_joined(pid);
+        if (plan.spec->linux && !plan.spec->linux->net_devices.empty()) {
+            // The namespace the init has (a new one) or will join (by path).
+            unique_fd own;
+            int netns = -1;
+            for (auto& j : plan.namespaces.joins)
+                if (j.nstype == CLONE_NEWNET) netns = j.fd.get();
+            if (netns < 0) {
+                own.reset(::open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+                if (!own) throw_errno("open the network namespace of the container's init");
+                netns = own.get();
+            }
+            move_net_devices(plan.spec->linux->net_devices, netns);
+        }
         // Before parent_done: once the child is undumpable only root could.
         if (auto adj = plan.proc.process->oom_score_adj)
-            write_existing_file("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(*adj));
+            write_proc_file(pid, "oom_score_adj", std::to_string(*adj));
         SyncMessage go{SyncType::parent_done, 0, {}};
         if (!sync_send(parent_end.get(), go)) throw_errno("signal the container's init");
     } catch (const Error& e) {

@@ -32,6 +32,8 @@ struct InitPlan {
     // anything: create records the pid so that a crash from here on leaves a
     // state `delete --force` can clean up.
     std::function<void(pid_t)> on_spawned;
+    // Called once the init is in its cgroup, before it goes on (intelRdt's tasks file).
+    std::function<void(pid_t)> on_joined;
 };
 
 struct InitProcess {

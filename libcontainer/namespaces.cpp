@@ -16,6 +16,7 @@
 #include "error.hpp"
 #include "fs.hpp"
 #include "process.hpp"
+#include "procfs.hpp"
 #include "sync.hpp"
 
 #ifndef CLONE_NEWTIME
@@ -215,7 +216,7 @@ int unshare_time_namespace(const NamespacePlan& plan) {
     if (::unshare(CLONE_NEWTIME) < 0) return child_fail(errno, "unshare time namespace");
     if (plan.time_offsets.empty()) return 0;
     // Only possible while no process is inside: the init enters at execve.
-    int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+    int fd = proc_open("self/timens_offsets", O_WRONLY);
     if (fd < 0) return child_fail(errno, "linux.timeOffsets: open /proc/self/timens_offsets");
     ssize_t n = ::write(fd, plan.time_offsets.data(), plan.time_offsets.size());
     int err = errno;
@@ -281,24 +282,23 @@ bool own_id_only(const std::vector<IdMapping>& maps, uint32_t own) {
 }  // namespace
 
 void write_id_mappings(pid_t pid, const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids) {
-    std::string proc = "/proc/" + std::to_string(pid);
     if (have_setid_caps()) {
-        if (!gids.empty()) write_existing_file(proc + "/gid_map", format_map(gids));
-        if (!uids.empty()) write_existing_file(proc + "/uid_map", format_map(uids));
+        if (!gids.empty()) write_proc_file(pid, "gid_map", format_map(gids));
+        if (!uids.empty()) write_proc_file(pid, "uid_map", format_map(uids));
         return;
     }
     // Unprivileged: our own id may be mapped directly (with setgroups denied);
     // anything else needs the setuid helpers.
     if (gids.empty() || own_id_only(gids, ::getegid())) {
         if (!gids.empty()) {
-            write_existing_file(proc + "/setgroups", "deny");
-            write_existing_file(proc + "/gid_map", format_map(gids));
+            write_proc_file(pid, "setgroups", "deny");
+            write_proc_file(pid, "gid_map", format_map(gids));
         }
     } else {
         run_id_helper("newgidmap", pid, gids);
     }
     if (uids.empty() || own_id_only(uids, ::geteuid())) {
-        if (!uids.empty()) write_existing_file(proc + "/uid_map", format_map(uids));
+        if (!uids.empty()) write_proc_file(pid, "uid_map", format_map(uids));
     } else {
         run_id_helper("newuidmap", pid, uids);
     }

@@ -23,6 +23,7 @@
 
 #include "error.hpp"
 #include "passwd.hpp"
+#include "procfs.hpp"
 #include "rootfs.hpp"
 #include "security.hpp"
 #include "sync.hpp"
@@ -79,14 +80,14 @@ int resolve_executable(const ProcessPlan& plan, char* out, size_t len) {
 // errno they give). Then, as runc does, each fd listed in /proc/self/fd, with
 // calls every profile allows (open, fstatfs, getdents64, fcntl). The list is
 // the only sound bound: an fd can be above RLIMIT_NOFILE, which was lowered
-// after it was opened. /proc is the container's: it must be procfs, where an
-// image's own /proc directory could list anything.
+// after it was opened. The list comes through the procfs handle
+// (procfs.hpp): the container's /proc may be an image's directory listing
+// anything, or have a mount over /proc/PID/fd (issue #22).
 int cloexec_from(int first) {
     if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
     int close_range_errno = errno;
-    int dir = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    struct statfs sfs;
-    int err = dir < 0 ? errno : ::fstatfs(dir, &sfs) < 0 ? errno : sfs.f_type != PROC_SUPER_MAGIC ? EXDEV : 0;
+    int dir = proc_open("self/fd", O_RDONLY | O_DIRECTORY);
+    int err = dir < 0 ? errno : 0;
     alignas(struct dirent64) char buf[4096];
     long n = 0;
     while (err == 0 && (n = ::syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
@@ -141,25 +142,7 @@ pid_t clone_process(unsigned long flags, int* pidfd) {
 cpu_set_t parse_cpu_list(const std::string& list, const std::string& where) {
     cpu_set_t set;
     CPU_ZERO(&set);
-    size_t i = 0;
-    auto number = [&]() -> unsigned long {
-        size_t start = i;
-        while (i < list.size() && std::isdigit(static_cast<unsigned char>(list[i]))) i++;
-        if (start == i) throw Error(where + ": invalid cpu list \"" + list + "\"");
-        unsigned long n = std::stoul(list.substr(start, i - start));
-        if (n >= CPU_SETSIZE) throw Error(where + ": cpu " + std::to_string(n) + " out of range");
-        return n;
-    };
-    while (i < list.size()) {
-        unsigned long lo = number(), hi = lo;
-        if (i < list.size() && list[i] == '-') {
-            i++;
-            hi = number();
-        }
-        if (hi < lo) throw Error(where + ": invalid cpu range in \"" + list + "\"");
-        for (unsigned long c = lo; c <= hi; c++) CPU_SET(c, &set);
-        if (i < list.size() && list[i++] != ',') throw Error(where + ": invalid cpu list \"" + list + "\"");
-    }
+    for (unsigned c : parse_number_list(list, where, "cpu", CPU_SETSIZE)) CPU_SET(c, &set);
     return set;
 }
 
@@ -184,6 +167,7 @@ ProcessPlan plan_process(const Process& p, const Spec& spec, int preserve_fds, b
         plan.cpus_initial = parse_cpu_list(p.exec_cpu_affinity_initial, "process.execCPUAffinity.initial");
     if (!p.exec_cpu_affinity_final.empty())
         plan.cpus_final = parse_cpu_list(p.exec_cpu_affinity_final, "process.execCPUAffinity.final");
+    if (spec.linux && spec.linux->memory_policy) plan.memory_policy = &*spec.linux->memory_policy;
     plan.last_cap = last_capability();
     plan.capabilities = p.capabilities;
     if (plan.capabilities) limit_capabilities(*plan.capabilities, plan.last_cap);
@@ -232,6 +216,11 @@ int set_scheduling(const ProcessPlan& plan) {
     const Process& proc = *plan.process;
     if (plan.cpus_initial && ::sched_setaffinity(0, sizeof(cpu_set_t), &*plan.cpus_initial) < 0)
         return child_fail(errno, "process.execCPUAffinity.initial");
+    // linux.memoryPolicy: kept across execve. exec'd processes are the
+    // runtime's children, not the init's: they set it here too.
+    if (auto* mp = plan.memory_policy;
+        mp && ::syscall(SYS_set_mempolicy, mp->mode, mp->nodemask.empty() ? nullptr : mp->nodemask.data(), mp->maxnode) < 0)
+        return child_fail(errno, "linux.memoryPolicy: set_mempolicy %s", mp->mode_name.c_str());
     if (auto& s = proc.scheduler) {
         struct {
             uint32_t size, policy;
@@ -294,6 +283,11 @@ int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, siz
     // filter goes on as late as possible, right before execve.
     auto& filter = plan.seccomp;
     bool early = filter && (!proc.no_new_privileges || filter->notify);
+    // The fds are marked close-on-exec before such a filter, which may
+    // refuse close_range and what its fallback needs (openat2 and fsopen
+    // for the procfs handle: profiles written before 2020 list neither);
+    // every fd rrun opens from here on is O_CLOEXEC.
+    if (early && prepare_fds(plan, own, own_count) < 0) return -1;
     if (early && !proc.no_new_privileges) {
         if ((out.notify_fd = seccomp::load(*filter)) < 0) return child_fail(errno, "load the seccomp filter");
         out.seccomp_loaded = true;
@@ -309,7 +303,7 @@ int setup_process(ProcessPlan& plan, bool setgroups_allowed, const int* own, siz
     }
     ::umask(proc.user.umask.value_or(022));
     if (resolve_executable(plan, out.exe, sizeof out.exe) < 0) return -1;
-    return prepare_fds(plan, own, own_count);
+    return early ? 0 : prepare_fds(plan, own, own_count);
 }
 
 void report_failure(int fifo) {

@@ -29,6 +29,7 @@ struct ProcessPlan {
     std::optional<seccomp::Filter> seccomp;
     unique_fd console_socket;  // where the pty master goes when process.terminal
     std::optional<cpu_set_t> cpus_initial, cpus_final;  // execCPUAffinity
+    const MemoryPolicy* memory_policy = nullptr;        // linux.memoryPolicy, in the Spec
     // rrun-exec's sealed image, when the program is exec'd through it
     // (exe_seal.hpp), and its argv: two slots the child fills, then argv.
     unique_fd exec_helper;

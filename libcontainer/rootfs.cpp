@@ -6,7 +6,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <dirent.h>
@@ -19,6 +18,7 @@
 
 #include "error.hpp"
 #include "fs.hpp"
+#include "mount_fd.hpp"
 #include "namespaces.hpp"
 #include "sync.hpp"
 
@@ -469,85 +469,60 @@ int note_mount_target(int fd, const char* suffix = "") {
     return -1;
 }
 
-// Flags a mount in a user namespace cannot drop (the kernel locks them).
-unsigned long locked_flags(const char* path) {
-    struct statvfs sfs;
-    if (::statvfs(path, &sfs) < 0) return 0;
-    unsigned long out = 0;
-    if (sfs.f_flag & ST_NOSUID) out |= MS_NOSUID;
-    if (sfs.f_flag & ST_NODEV) out |= MS_NODEV;
-    if (sfs.f_flag & ST_NOEXEC) out |= MS_NOEXEC;
-    if (sfs.f_flag & ST_NOATIME) out |= MS_NOATIME;
-    if (sfs.f_flag & ST_NODIRATIME) out |= MS_NODIRATIME;
-    if (sfs.f_flag & ST_RELATIME) out |= MS_RELATIME;
-    return out;
+// Attaches the detached mount MNT on DEST inside ROOTFD (made if missing).
+// MNT_OUT, if given, takes the mount's fd (attached now: its attributes can
+// still be changed through it); else it is closed.
+int attach_in_root(int rootfd, int mnt, const char* dest, bool dir, int* mnt_out) {
+    int fd = open_in_root(rootfd, dest, true, dir);
+    int rc = fd < 0 ? child_fail(errno, "create mount destination %s", dest)
+             : note_mount_target(fd) < 0 ? -1
+                                         : attach_mount(mnt, fd);
+    int err = errno;
+    if (fd >= 0) ::close(fd);
+    if (rc == 0 && mnt_out) *mnt_out = mnt;
+    else ::close(mnt);
+    errno = err;
+    return rc;
 }
 
-int remount_bind(const char* target, unsigned long flags) {
-    flags &= ~(MS_BIND | MS_REC | MS_REMOUNT);
-    if (::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | flags, nullptr) == 0) return 0;
-    if (errno != EPERM) return -1;
-    return ::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | flags | locked_flags(target), nullptr);
-}
-
-// Mounts onto the destination inside ROOTFD; reopens it afterwards because the
-// fd used as the target still names the directory under the new mount.
+// A new filesystem on DEST inside ROOTFD, its flags set on the mount before
+// it is attached. -1 and errno on failure (EPERM: refused here).
 int mount_in_root(int rootfd, const char* dest, bool dir, const char* source, const char* type,
-                  unsigned long flags, const char* data) {
-    int fd = open_in_root(rootfd, dest, true, dir);
-    if (fd < 0) return child_fail(errno, "create mount destination %s", dest);
-    int rc = note_mount_target(fd) < 0 ? -1 : ::mount(source, FdPath(fd).c_str(), type, flags, data);
-    int err = errno;
-    ::close(fd);
-    if (rc < 0) errno = err;
-    return rc;
+                  unsigned long flags, const char* data, int* mnt_out = nullptr) {
+    int mnt = new_fs_mount(type, source, data, flags);
+    return mnt < 0 ? -1 : attach_in_root(rootfd, mnt, dest, dir, mnt_out);
 }
 
-int with_path_in_root(int rootfd, const char* dest, int (*fn)(const char*, unsigned long), unsigned long arg) {
-    int fd = open_in_root(rootfd, dest, false, true);
-    if (fd < 0) return -1;
-    int rc = fn(FdPath(fd).c_str(), arg);
-    int err = errno;
-    ::close(fd);
-    errno = err;
-    return rc;
-}
-
-int set_propagation(const char* target, unsigned long prop) { return ::mount(nullptr, target, nullptr, prop, nullptr); }
-
-// Attaches an idmapped tree made by the parent at the destination inside ROOTFD.
-int move_tree_in_root(int rootfd, int tree, const char* dest, bool dir) {
-    int fd = open_in_root(rootfd, dest, true, dir);
-    if (fd < 0) return child_fail(errno, "create mount destination %s", dest);
-    int rc = note_mount_target(fd) < 0 ? -1 : ::move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-    int err = errno;
-    ::close(fd);
-    ::close(tree);
-    errno = err;
-    return rc;
-}
-
-// TREE >= 0: the source as an idmapped tree (see make_idmapped_tree).
+// A bind of the host path SOURCE (or TREE >= 0: an idmapped tree, see
+// make_idmapped_tree) on DEST: cloned, its flags set on the clone, then
+// attached (a remount of DEST by name could land on whatever a racing
+// rename put there: CVE-2021-30465's class, issue #22).
 int mount_bind(int rootfd, const char* source, const char* dest, bool dir, bool recursive, unsigned long flags,
-               int tree = -1) {
-    if (tree >= 0 ? move_tree_in_root(rootfd, tree, dest, dir) < 0
-                  : mount_in_root(rootfd, dest, dir, source, nullptr, MS_BIND | (recursive ? MS_REC : 0), nullptr) < 0)
-        return child_fail(errno, "%s %s on %s", tree >= 0 ? "idmapped mount" : "bind mount", source, dest);
-    if ((flags & ~(MS_BIND | MS_REC)) && with_path_in_root(rootfd, dest, remount_bind, flags) < 0)
-        return child_fail(errno, "remount %s", dest);
+               int tree = -1, int* mnt_out = nullptr) {
+    const char* what = tree >= 0 ? "idmapped mount" : "bind mount";
+    int mnt = tree >= 0 ? tree : clone_mount(AT_FDCWD, source, recursive);
+    if (mnt < 0) return child_fail(errno, "%s %s on %s", what, source, dest);
+    if ((flags & ~(MS_BIND | MS_REC)) && set_mount_flags(mnt, flags) < 0) {
+        int err = errno;
+        ::close(mnt);
+        return child_fail(err, "%s %s on %s: set its flags", what, source, dest);
+    }
+    if (attach_in_root(rootfd, mnt, dest, dir, mnt_out) < 0) return child_fail(errno, "%s %s on %s", what, source, dest);
     return 0;
 }
 
-int mount_cgroup(int rootfd, const RootfsPlan& plan, const MountStep& m) {
+int mount_cgroup(int rootfd, const RootfsPlan& plan, const MountStep& m, int* mnt_out) {
     unsigned long flags = m.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
     if (plan.cgroup_v2_host) {
-        if (mount_in_root(rootfd, m.destination.c_str(), true, "cgroup2", "cgroup2", flags, nullptr) == 0) return 0;
+        if (mount_in_root(rootfd, m.destination.c_str(), true, "cgroup2", "cgroup2", flags, nullptr, mnt_out) == 0) return 0;
         if (errno != EPERM && errno != EBUSY) return child_fail(errno, "mount cgroup2 on %s", m.destination.c_str());
         // Refused (rootless): show the container's own cgroup, as a cgroup namespace mount would.
         const char* own = plan.cgroup2_path.empty() ? "/sys/fs/cgroup" : plan.cgroup2_path.c_str();
-        return mount_bind(rootfd, own, m.destination.c_str(), true, true, flags);
+        return mount_bind(rootfd, own, m.destination.c_str(), true, true, flags, -1, mnt_out);
     }
-    if (mount_in_root(rootfd, m.destination.c_str(), true, "tmpfs", "tmpfs", flags & ~MS_RDONLY, "mode=755") < 0)
+    // The tmpfs holding the hierarchies goes read-only through its own fd at the end.
+    int top = -1;
+    if (mount_in_root(rootfd, m.destination.c_str(), true, "tmpfs", "tmpfs", flags & ~MS_RDONLY, "mode=755", &top) < 0)
         return child_fail(errno, "mount tmpfs on %s", m.destination.c_str());
     char sub[PATH_MAX];
     for (auto& h : plan.cgroup_hierarchies) {
@@ -555,20 +530,20 @@ int mount_cgroup(int rootfd, const RootfsPlan& plan, const MountStep& m) {
         if (!plan.new_cgroup_ns) {
             // As runc: each controller shows the container's own cgroup; no hybrid v2 tree.
             if (h.fstype == "cgroup2") continue;
-            if (mount_bind(rootfd, h.host_path.c_str(), sub, true, true, flags) < 0) return -1;
+            if (mount_bind(rootfd, h.host_path.c_str(), sub, true, true, flags) < 0) return ::close(top), -1;
             continue;
         }
         if (mount_in_root(rootfd, sub, true, "cgroup", h.fstype.c_str(), flags, h.options.c_str()) == 0) continue;
         // Not allowed outside the initial user namespace: show our own cgroup from the host.
-        if (mount_bind(rootfd, h.host_path.c_str(), sub, true, true, flags) < 0) return -1;
+        if (mount_bind(rootfd, h.host_path.c_str(), sub, true, true, flags) < 0) return ::close(top), -1;
     }
-    if ((flags & MS_RDONLY) &&
-        with_path_in_root(rootfd, m.destination.c_str(),
-                          [](const char* t, unsigned long f) {
-                              return ::mount(nullptr, t, nullptr, MS_REMOUNT | f, "mode=755");
-                          },
-                          flags) < 0)
-        return child_fail(errno, "remount %s read-only", m.destination.c_str());
+    if ((flags & MS_RDONLY) && make_fs_readonly(top) < 0) {
+        int err = errno;
+        ::close(top);
+        return child_fail(err, "make the tmpfs at %s read-only", m.destination.c_str());
+    }
+    if (mnt_out) *mnt_out = top;
+    else ::close(top);
     return 0;
 }
 
@@ -618,19 +593,13 @@ int copy_tree(int src, int dst) {
     return rc;
 }
 
-// The root directory of the tmpfs just mounted at DEST, opened for fchmod and copies.
-int open_mounted_dir(int rootfd, const char* dest) {
-    int top = open_in_root(rootfd, dest, false, true);
-    int dir = top < 0 ? -1 : ::openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (top >= 0) ::close(top);
-    return dir;
-}
-
 // A tmpfs, with tmpcopyup holding what was underneath. As runc does, a
 // tmpfs over an existing directory takes that directory's mode (not its
 // owner), whatever its mode= option says; over a directory rrun makes it
-// keeps mode= (podman's --tmpfs /scratch:mode=1777).
-int mount_tmpfs(int rootfd, const MountStep& m) {
+// keeps mode= (podman's --tmpfs /scratch:mode=1777). The copy, the mode and
+// "ro" are done on the detached mount, which is attached last: nothing sees
+// it half made, and nothing is looked up by name again.
+int mount_tmpfs(int rootfd, const MountStep& m, int* mnt_out) {
     const char* dest = m.destination.c_str();
     // What is underneath, if anything: its mode, and for tmpcopyup its
     // contents (a directory made now would have none to copy).
@@ -643,67 +612,62 @@ int mount_tmpfs(int rootfd, const MountStep& m) {
         return child_fail(errno, "tmpcopyup: open %s", dest);
     }
     if (under >= 0) ::close(under);
-    // Read-write until the copy and the mode are in.
-    unsigned long flags = under_dir ? m.flags & ~MS_RDONLY : m.flags;
-    if (mount_in_root(rootfd, dest, true, m.source.c_str(), m.type.c_str(), flags, m.data.c_str()) < 0) {
-        int err = errno;
-        if (old_dir >= 0) ::close(old_dir);
-        return child_fail(err, "mount %s on %s", m.type.c_str(), dest);
+    int mnt = new_fs_mount(m.type.c_str(), m.source.c_str(), m.data.c_str(), m.flags & ~MS_RDONLY);
+    int rc = mnt < 0 ? child_fail(errno, "mount %s on %s", m.type.c_str(), dest) : 0;
+    if (rc == 0 && under_dir) {
+        int new_dir = ::openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (new_dir < 0) rc = child_fail(errno, "open the tmpfs for %s", dest);
+        if (rc == 0 && old_dir >= 0) rc = copy_tree(old_dir, new_dir);
+        if (rc == 0 && ::fchmod(new_dir, st.st_mode & 07777) < 0) rc = child_fail(errno, "chmod the tmpfs at %s", dest);
+        if (new_dir >= 0) ::close(new_dir);
     }
-    if (!under_dir) return 0;
-    int new_dir = open_mounted_dir(rootfd, dest);
-    int rc = new_dir < 0 ? child_fail(errno, "open the tmpfs at %s", dest) : 0;
-    if (rc == 0 && old_dir >= 0) rc = copy_tree(old_dir, new_dir);
-    if (rc == 0 && ::fchmod(new_dir, st.st_mode & 07777) < 0)
-        rc = child_fail(errno, "chmod the tmpfs at %s", dest);
-    if (new_dir >= 0) ::close(new_dir);
     if (old_dir >= 0) ::close(old_dir);
-    if (rc == 0 && (m.flags & MS_RDONLY) &&
-        with_path_in_root(rootfd, dest,
-                          [](const char* t, unsigned long f) { return ::mount(nullptr, t, nullptr, MS_REMOUNT | f, nullptr); },
-                          m.flags) < 0)
-        return child_fail(errno, "remount %s read-only", dest);
-    return rc;
+    if (rc == 0 && (m.flags & MS_RDONLY) && make_fs_readonly(mnt) < 0)
+        rc = child_fail(errno, "make the tmpfs for %s read-only", dest);
+    if (rc < 0) {
+        if (mnt >= 0) ::close(mnt);
+        return rc;
+    }
+    if (attach_in_root(rootfd, mnt, dest, true, mnt_out) < 0) return child_fail(errno, "mount %s on %s", m.type.c_str(), dest);
+    return 0;
 }
 
 int do_mount(int rootfd, const RootfsPlan& plan, const MountStep& m) {
     const char* dest = m.destination.c_str();
+    // The new mount's fd, when its propagation or recursive attributes are still to be set.
+    int mnt = -1;
+    int* want = m.propagation || m.attr_set || m.attr_clr ? &mnt : nullptr;
     switch (m.kind) {
         case MountKind::bind:
-            if (mount_bind(rootfd, m.source.c_str(), dest, m.source_is_dir, m.recursive, m.flags, m.idmapped_tree) < 0)
+            if (mount_bind(rootfd, m.source.c_str(), dest, m.source_is_dir, m.recursive, m.flags, m.idmapped_tree, want) < 0)
                 return -1;
             break;
         case MountKind::cgroup:
-            if (mount_cgroup(rootfd, plan, m) < 0) return -1;
+            if (mount_cgroup(rootfd, plan, m, want) < 0) return -1;
             break;
         case MountKind::regular:
             if (m.type == "tmpfs") {
-                if (mount_tmpfs(rootfd, m) < 0) return -1;
+                if (mount_tmpfs(rootfd, m, want) < 0) return -1;
                 break;
             }
-            if (mount_in_root(rootfd, dest, true, m.source.c_str(), m.type.c_str(), m.flags, m.data.c_str()) == 0)
+            if (mount_in_root(rootfd, dest, true, m.source.c_str(), m.type.c_str(), m.flags, m.data.c_str(), want) == 0)
                 break;
             // sysfs needs a network namespace of our own; rootless without one, bind the host's read-only.
             if (errno == EPERM && m.type == "sysfs" && plan.in_user_namespace) {
-                if (mount_bind(rootfd, "/sys", dest, true, true, m.flags | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0)
+                if (mount_bind(rootfd, "/sys", dest, true, true, m.flags | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, -1, want) < 0)
                     return -1;
                 break;
             }
             return child_fail(errno, "mount %s on %s", m.type.c_str(), dest);
     }
-    if (m.propagation && with_path_in_root(rootfd, dest, set_propagation, m.propagation) < 0)
-        return child_fail(errno, "set propagation of %s", dest);
-    if (m.attr_set || m.attr_clr) {
-        int fd = open_in_root(rootfd, dest, false, true);
-        struct mount_attr attr{};
-        attr.attr_set = m.attr_set;
-        attr.attr_clr = m.attr_clr;
-        int rc = fd < 0 ? -1 : ::mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr);
-        int err = errno;
-        if (fd >= 0) ::close(fd);
-        if (rc < 0) return child_fail(err, "set recursive mount attributes of %s", dest);
-    }
-    return 0;
+    if (!want) return 0;
+    int rc = 0;
+    if (m.propagation && set_mount_propagation(mnt, m.propagation) < 0)
+        rc = child_fail(errno, "set propagation of %s", dest);
+    if (rc == 0 && (m.attr_set || m.attr_clr) && add_mount_attrs(mnt, m.attr_set, m.attr_clr, true) < 0)
+        rc = child_fail(errno, "set recursive mount attributes of %s", dest);
+    ::close(mnt);
+    return rc;
 }
 
 struct DefaultDevice {
@@ -807,15 +771,22 @@ int open_null_device(int rootfd) {
 int mask_path(int rootfd, const char* path, int& null_fd) {
     int fd = open_in_root(rootfd, path, false, false);
     if (fd < 0) return errno == ENOENT ? 0 : child_fail(errno, "maskedPaths: open %s", path);
+    // From fds alone: after pivot_root a /proc/self/fd path would go through
+    // the container's /proc, where a mount could redirect it.
     struct stat st;
     int rc = ::fstat(fd, &st);
     if (rc == 0) {
+        int mnt = -1;
         if (S_ISDIR(st.st_mode))
-            rc = ::mount("tmpfs", FdPath(fd).c_str(), "tmpfs", MS_RDONLY, nullptr);  // runc's: no options
+            mnt = new_fs_mount("tmpfs", "tmpfs", nullptr, MS_RDONLY);  // runc's: no options
         else if (null_fd < 0 && (null_fd = open_null_device(rootfd)) < 0)
             return ::close(fd), child_fail(errno, "maskedPaths: /dev/null of the container is not the null device");
         else
-            rc = ::mount(FdPath(null_fd).c_str(), FdPath(fd).c_str(), nullptr, MS_BIND, nullptr);
+            mnt = clone_mount(null_fd, "", false);
+        rc = mnt < 0 ? -1 : attach_mount(mnt, fd);
+        int err = errno;
+        if (mnt >= 0) ::close(mnt);
+        errno = err;
     }
     int err = errno;
     ::close(fd);
@@ -825,20 +796,18 @@ int mask_path(int rootfd, const char* path, int& null_fd) {
 // Read-only and nothing more (runc's readonlyPath): the flags the mount
 // already has are kept, as a user namespace requires of the locked ones;
 // nosuid/nodev/noexec are not added (a read-only /usr still runs programs).
-int remount_readonly(const char* target, unsigned long) {
-    return ::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(target), nullptr);
-}
-
+// A clone of what is at PATH, made read-only detached, goes on the same fd.
 int readonly_path(int rootfd, const char* path) {
     int fd = open_in_root(rootfd, path, false, false);
     if (fd < 0) return errno == ENOENT ? 0 : child_fail(errno, "readonlyPaths: open %s", path);
-    FdPath target(fd);
-    int rc = ::mount(target.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
+    int mnt = clone_mount(fd, "", true);
+    const char* step = mnt < 0 ? "bind" : add_mount_attrs(mnt, MOUNT_ATTR_RDONLY, 0, false) < 0 ? "make read-only"
+                                       : attach_mount(mnt, fd) < 0                              ? "attach"
+                                                                                                : nullptr;
     int err = errno;
+    if (mnt >= 0) ::close(mnt);
     ::close(fd);
-    if (rc < 0) return child_fail(err, "readonlyPaths: bind %s", path);
-    if (with_path_in_root(rootfd, path, remount_readonly, 0) < 0) return child_fail(errno, "readonlyPaths: remount %s", path);
-    return 0;
+    return step ? child_fail(err, "readonlyPaths: %s %s", step, path) : 0;
 }
 
 }  // namespace
@@ -1026,9 +995,16 @@ int enter_rootfs(const RootfsPlan& plan) {
         if (rc < 0) return rc;
     }
     if (::chdir("/") < 0) return child_fail(errno, "chdir /");
-    if (plan.readonly && remount_bind("/", MS_RDONLY) < 0) return child_fail(errno, "remount rootfs read-only");
-    if (plan.final_propagation && ::mount(nullptr, "/", nullptr, plan.final_propagation, nullptr) < 0)
-        return child_fail(errno, "set rootfs propagation");
+    if (plan.readonly || plan.final_propagation) {
+        int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        const char* step = root < 0                                                              ? "open /"
+                           : plan.readonly && set_mount_flags(root, MS_RDONLY) < 0                ? "remount rootfs read-only"
+                           : plan.final_propagation && set_mount_propagation(root, plan.final_propagation) < 0 ? "set rootfs propagation"
+                                                                                                  : nullptr;
+        int err = errno;
+        if (root >= 0) ::close(root);
+        if (step) return child_fail(err, "%s", step);
+    }
     return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "error.hpp"
 #include "fs.hpp"
+#include "procfs.hpp"
 #include "sync.hpp"
 
 namespace rrun {
@@ -101,8 +102,10 @@ void check_lsm_labels(const Process& p, const std::string& where) {
         throw Error(where + ".selinuxLabel: SELinux is not enabled on this host");
 }
 
+// PATH: "/proc/self/attr/...", opened through the procfs handle (procfs.hpp),
+// never the container's /proc (CVE-2019-16884: a label written elsewhere).
 static int write_attr(const char* path, const char* prefix, const std::string& value) {
-    int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+    int fd = proc_open(path + 6, O_WRONLY);
     if (fd < 0) return child_fail(errno, "open %s", path);
     char buf[4096];
     int n = snprintf(buf, sizeof buf, "%s%s", prefix, value.c_str());

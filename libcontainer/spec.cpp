@@ -3,6 +3,7 @@
 #include <sys/capability.h>
 #include <sys/resource.h>
 #include <cctype>
+#include <string_view>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -116,7 +117,62 @@ Linux linux_from_json(const json& l) {
             throw Error("linux.personality.domain: must be LINUX or LINUX32, not \"" + domain + "\"");
         if (!strings(*it, "flags").empty()) throw Error("linux.personality.flags: no flags are supported");
     }
-    out.intel_rdt = l.contains("intelRdt") && !l["intelRdt"].is_null();
+    if (auto it = l.find("intelRdt"); it != l.end() && !it->is_null()) {
+        IntelRdt rdt;
+        rdt.clos_id = str(*it, "closID");
+        // A sub-directory of resctrl's root, or the root itself ("/").
+        if (rdt.clos_id != "/" && (rdt.clos_id == "." || rdt.clos_id == ".." || rdt.clos_id.find('/') != std::string::npos))
+            throw Error("linux.intelRdt.closID: must be a directory name (no '/', not \".\" or \"..\") or \"/\", not \"" +
+                        rdt.clos_id + "\"");
+        if (it->contains("closID") && rdt.clos_id.empty()) throw Error("linux.intelRdt.closID: must not be empty");
+        auto one_line = [](const std::string& v, const std::string& field) {
+            if (v.find('\n') != std::string::npos) throw Error("linux.intelRdt." + field + ": must not contain a newline");
+        };
+        if (it->contains("l3CacheSchema") && !(*it)["l3CacheSchema"].is_null()) {
+            rdt.l3_cache_schema = str(*it, "l3CacheSchema");
+            one_line(*rdt.l3_cache_schema, "l3CacheSchema");
+        }
+        if (it->contains("memBwSchema") && !(*it)["memBwSchema"].is_null()) {
+            rdt.mem_bw_schema = str(*it, "memBwSchema");
+            one_line(*rdt.mem_bw_schema, "memBwSchema");
+        }
+        rdt.schemata = strings(*it, "schemata");
+        for (size_t i = 0; i < rdt.schemata.size(); i++) one_line(rdt.schemata[i], "schemata[" + std::to_string(i) + "]");
+        rdt.enable_monitoring = it->value("enableMonitoring", false);
+        out.intel_rdt = std::move(rdt);
+    }
+    if (auto it = l.find("netDevices"); it != l.end() && !it->is_null()) {
+        for (auto& [host, dev] : it->items()) {
+            std::string where = "linux.netDevices[\"" + host + "\"]";
+            NetDevice nd{host, dev.is_object() ? str(dev, "name") : std::string()};
+            if (nd.name.empty()) nd.name = host;
+            // The kernel's rules for a name (dev_valid_name); %d only as the
+            // spec's template at the end (dev_alloc_name takes one %d anywhere,
+            // the spec speaks of appending it).
+            auto check = [&](const std::string& n, const char* field) {
+                std::string at = where + field;
+                if (n.empty() || n.size() >= 16) throw Error(at + ": an interface name has 1 to 15 characters, not \"" + n + "\"");
+                if (n == "." || n == "..") throw Error(at + ": \"" + n + "\" is not a valid interface name");
+                for (char c : n)
+                    if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)))
+                        throw Error(at + ": \"" + n + "\" is not a valid interface name (no '/', ':' or white space)");
+                auto pct = n.find('%');
+                if (pct != std::string::npos && (std::string_view(n).substr(pct) != "%d" || pct == 0))
+                    throw Error(at + ": \"" + n + "\": '%' only in a trailing %d template");
+            };
+            check(host, "");
+            if (host.find('%') != std::string::npos) throw Error(where + ": the host interface name cannot be a template");
+            check(nd.name, ".name");
+            out.net_devices.push_back(std::move(nd));
+        }
+        // Two keys with the same name inside (a template never clashes).
+        for (size_t i = 0; i < out.net_devices.size(); i++)
+            for (size_t j = 0; j < i; j++)
+                if (out.net_devices[i].name == out.net_devices[j].name && out.net_devices[i].name.find('%') == std::string::npos)
+                    throw Error("linux.netDevices[\"" + out.net_devices[i].host_name + "\"].name: \"" + out.net_devices[i].name +
+                                "\" is also the name of linux.netDevices[\"" + out.net_devices[j].host_name + "\"] in the container");
+    }
+    if (auto it = l.find("memoryPolicy"); it != l.end() && !it->is_null()) out.memory_policy = memory_policy_from_json(*it);
     return out;
 }
 
@@ -136,6 +192,77 @@ bool is_semver(const std::string& v) {
 }
 
 }  // namespace
+
+std::vector<unsigned> parse_number_list(const std::string& list, const std::string& where, const char* what, unsigned limit) {
+    std::vector<unsigned> out;
+    size_t i = 0;
+    auto number = [&]() -> unsigned {
+        size_t start = i;
+        while (i < list.size() && std::isdigit(static_cast<unsigned char>(list[i]))) i++;
+        if (start == i || i - start > 9) throw Error(where + ": invalid " + what + " list \"" + list + "\"");
+        unsigned long n = std::stoul(list.substr(start, i - start));
+        if (n >= limit) throw Error(where + ": " + what + " " + std::to_string(n) + " out of range (at most " + std::to_string(limit - 1) + ")");
+        return static_cast<unsigned>(n);
+    };
+    while (i < list.size()) {
+        unsigned lo = number(), hi = lo;
+        if (i < list.size() && list[i] == '-') {
+            i++;
+            hi = number();
+        }
+        if (hi < lo) throw Error(where + ": invalid " + what + " range in \"" + list + "\"");
+        for (unsigned c = lo; c <= hi; c++) out.push_back(c);
+        if (i < list.size() && list[i++] != ',') throw Error(where + ": invalid " + what + " list \"" + list + "\"");
+        if (i == list.size() && list.back() == ',') throw Error(where + ": invalid " + what + " list \"" + list + "\"");
+    }
+    return out;
+}
+
+MemoryPolicy memory_policy_from_json(const json& j) {
+    // set_mempolicy(2)'s modes (linux/mempolicy.h; MPOL_WEIGHTED_INTERLEAVE is
+    // newer than some headers) and whether each takes nodes: 0 none, 1 some,
+    // 2 either (MPOL_PREFERRED without nodes is local allocation).
+    static constexpr struct { const char* name; int value; int nodes; } modes[] = {
+        {"MPOL_DEFAULT", 0, 0},        {"MPOL_PREFERRED", 1, 2}, {"MPOL_BIND", 2, 1},
+        {"MPOL_INTERLEAVE", 3, 1},     {"MPOL_LOCAL", 4, 0},     {"MPOL_PREFERRED_MANY", 5, 1},
+        {"MPOL_WEIGHTED_INTERLEAVE", 6, 1}};
+    static constexpr std::pair<const char*, int> flag_bits[] = {
+        {"MPOL_F_STATIC_NODES", 1 << 15}, {"MPOL_F_RELATIVE_NODES", 1 << 14}, {"MPOL_F_NUMA_BALANCING", 1 << 13}};
+    MemoryPolicy mp;
+    mp.mode_name = str(j, "mode");
+    int takes_nodes = -1;
+    for (auto& m : modes)
+        if (mp.mode_name == m.name) mp.mode = m.value, takes_nodes = m.nodes;
+    if (takes_nodes < 0) throw Error("linux.memoryPolicy.mode: unknown mode \"" + mp.mode_name + "\"");
+    int flags = 0;
+    for (auto& f : strings(j, "flags")) {
+        int bit = 0;
+        for (auto& [n, v] : flag_bits)
+            if (f == n) bit = v;
+        if (!bit) throw Error("linux.memoryPolicy.flags: unknown flag \"" + f + "\"");
+        flags |= bit;
+    }
+    // The kernel's rules (mm/mempolicy.c), said before anything is made.
+    if ((flags & (1 << 15)) && (flags & (1 << 14)))
+        throw Error("linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other");
+    std::string nodes = str(j, "nodes");
+    // A node number is below MAX_NUMNODES, at most 1024 (CONFIG_NODES_SHIFT 10).
+    constexpr unsigned max_nodes = 1024;
+    for (unsigned n : parse_number_list(nodes, "linux.memoryPolicy.nodes", "node", max_nodes)) {
+        if (mp.nodemask.empty()) mp.nodemask.resize(max_nodes / (8 * sizeof(unsigned long)));
+        mp.nodemask[n / (8 * sizeof(unsigned long))] |= 1UL << (n % (8 * sizeof(unsigned long)));
+    }
+    if (takes_nodes == 0 && !mp.nodemask.empty())
+        throw Error("linux.memoryPolicy.nodes: " + mp.mode_name + " takes no nodes");
+    if (takes_nodes == 1 && mp.nodemask.empty())
+        throw Error("linux.memoryPolicy.nodes: " + mp.mode_name + " needs at least one node");
+    if ((flags & ((1 << 15) | (1 << 14))) && mp.nodemask.empty())
+        throw Error("linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES need nodes");
+    // The kernel counts one bit too many (maxnode is decremented first), as numactl knows.
+    if (!mp.nodemask.empty()) mp.maxnode = max_nodes + 1;
+    mp.mode |= flags;
+    return mp;
+}
 
 const Namespace* Linux::find_namespace(NamespaceType t) const {
     for (auto& n : namespaces)

@@ -10,7 +10,7 @@
 
 namespace rrun {
 
-// The typed model of runtime-spec 1.2 config.json: the parts rrun acts on.
+// The typed model of runtime-spec 1.3 config.json: the parts rrun acts on.
 // Fields rrun does not model stay reachable through Spec::raw.
 
 struct IdMapping {
@@ -107,6 +107,29 @@ struct Hooks {
     std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart, poststop;
 };
 
+// linux.netDevices: a host interface to move into the container's network namespace.
+struct NetDevice {
+    std::string host_name;  // the key: the interface in the runtime's network namespace
+    std::string name;       // inside the container; may end in %d (the kernel picks the number)
+};
+
+// linux.memoryPolicy, ready for set_mempolicy(2): the nodemask is built when
+// the config is read, so the container's init only makes the call.
+struct MemoryPolicy {
+    int mode = 0;                  // MPOL_* value, with the MPOL_F_* flags or'ed in
+    std::string mode_name;         // for errors
+    std::vector<unsigned long> nodemask;  // empty: no nodes (NULL nodemask)
+    unsigned long maxnode = 0;     // bits in nodemask, as set_mempolicy counts them
+};
+
+// linux.intelRdt.
+struct IntelRdt {
+    std::string clos_id;  // empty: the container id; "/": the default CLOS (resctrl's root)
+    std::optional<std::string> l3_cache_schema, mem_bw_schema;
+    std::vector<std::string> schemata;
+    bool enable_monitoring = false;
+};
+
 struct Linux {
     std::vector<Namespace> namespaces;
     std::vector<IdMapping> uid_mappings;
@@ -119,7 +142,9 @@ struct Linux {
     std::vector<std::string> readonly_paths;
     std::string mount_label;
     std::optional<unsigned long> personality;  // personality(2) persona
-    bool intel_rdt = false;                    // linux.intelRdt is present
+    std::optional<IntelRdt> intel_rdt;
+    std::vector<NetDevice> net_devices;
+    std::optional<MemoryPolicy> memory_policy;
 
     const Namespace* find_namespace(NamespaceType t) const;
 };
@@ -154,5 +179,12 @@ Spec parse_spec(const std::string& text, const std::string& bundle, const std::s
 Spec spec_from_json(const nlohmann::json& doc, const std::string& bundle);
 Process process_from_json(const nlohmann::json& j, const std::string& where);
 std::vector<Hook> hooks_from_json(const nlohmann::json& list);
+// A list in the spec's format for cpus and mems ("0-3,7": numbers and
+// ranges, comma-separated): its numbers, each below LIMIT. Error naming WHERE
+// and WHAT ("cpu", "node") otherwise.
+std::vector<unsigned> parse_number_list(const std::string& list, const std::string& where, const char* what, unsigned limit);
+// linux.memoryPolicy (already schema-checked): Error naming the field on a
+// bad node list, or nodes given to a mode that takes none (or none to one that needs them).
+MemoryPolicy memory_policy_from_json(const nlohmann::json& j);
 
 }  // namespace rrun

@@ -17,6 +17,7 @@
 #include "error.hpp"
 #include "fs.hpp"
 #include "rootfs.hpp"
+#include "mount_fd.hpp"
 #include "sync.hpp"
 
 #ifndef TIOCGPTPEER
@@ -77,15 +78,16 @@ int setup_terminal(int console_socket, const Process& p, bool bind_console) {
     if (bind_console) {
         int console = open_console_target();
         if (console < 0) return -1;
-        char source[32], target[32];
-        snprintf(source, sizeof source, "/proc/self/fd/%d", slave);
-        snprintf(target, sizeof target, "/proc/self/fd/%d", console);
-        // Best effort: without /proc in the container there is no /dev/console.
-        if (::mount(source, target, nullptr, MS_BIND, nullptr) < 0 && errno != ENOENT) {
+        // A clone of the pty's own mount, attached on the fd: no path, not
+        // even /proc/self/fd/N (the container's /proc by now) is looked up.
+        int mnt = clone_mount(slave, "", false);
+        if (mnt < 0 || attach_mount(mnt, console) < 0) {
             int err = errno;
+            if (mnt >= 0) ::close(mnt);
             ::close(console);
             return child_fail(err, "process.terminal: bind the pty on /dev/console");
         }
+        ::close(mnt);
         ::close(console);
     }
     if (!send_fd(console_socket, master, name)) return child_fail(errno, "send the pty master to the console socket");

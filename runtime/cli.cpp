@@ -150,8 +150,8 @@ const std::vector<Command>& commands() {
              {{"stats", 0, false, "print the statistics once and exit"},
               {"interval", 0, true, "time between stats events (default 5s)"}},
              1, 1, false, cmd_events},
-            {"checkpoint", nullptr, "CONTAINER_ID", "checkpoint with CRIU (not yet)", {}, 0, -1, true, cmd_not_yet},
-            {"restore", nullptr, "CONTAINER_ID", "restore with CRIU (not yet)", {}, 0, -1, true, cmd_not_yet},
+            {"checkpoint", nullptr, "[flags] CONTAINER_ID", "checkpoint a running container with CRIU", checkpoint_flags, 1, 1, false, cmd_checkpoint},
+            {"restore", nullptr, "[flags] CONTAINER_ID", "restore a container from a CRIU checkpoint", restore_flags, 1, 1, false, cmd_restore},
         };
     }();
     return table;
@@ -196,9 +196,10 @@ std::string global_help() {
         "  --log FILE                     write messages to FILE\n"
         "  --log-format text|json         format of the --log file (default text)\n"
         "  --debug                        log debug messages\n"
-        "  --systemd-cgroup               cgroupsPath is slice:prefix:name for systemd\n"
+        "  --systemd-cgroup               systemd makes the cgroup (a scope unit over D-Bus); cgroupsPath is slice:prefix:name\n"
         "  --cgroup-manager MANAGER       cgroupfs, systemd or disabled\n"
         "  --rootless true|false|auto     rootless mode (default auto)\n"
+        "  --criu PATH                    the CRIU binary checkpoint and restore run (default criu)\n"
         "  -v, --version                  print the version\n"
         "  -h, --help                     print this help\n"
         "\nRun 'rrun COMMAND --help' for a command's flags.\n";

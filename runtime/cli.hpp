@@ -78,6 +78,11 @@ int cmd_events(const RuntimeContext&, const Args&);
 // update's flags (runc's), defined in update.cpp.
 extern const std::vector<Flag> update_flags;
 int cmd_not_yet(const RuntimeContext&, const Args&);
+// checkpoint and restore (CRIU), with runc's flags; defined in checkpoint.cpp and restore.cpp.
+int cmd_checkpoint(const RuntimeContext&, const Args&);
+int cmd_restore(const RuntimeContext&, const Args&);
+extern const std::vector<Flag> checkpoint_flags;
+extern const std::vector<Flag> restore_flags;
 extern const std::vector<Flag> exec_flags;
 
 // create and run share their flags and their reading of them.

@@ -1,5 +1,7 @@
 // `features`: the runtime-spec features.md document, listing only what rrun
-// really does. Update it as support lands.
+// really does. Update it as support lands. rrun follows runtime-spec 1.3.0
+// (ociVersionMax), also where 1.3 changed a rule: a failing poststart hook
+// stops the container and fails `start`.
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -34,15 +36,24 @@ int cmd_features(const RuntimeContext&, const Args&) {
           "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"})
         caps.push_back(c);
     linux_features["capabilities"] = caps;
-    // cgroupfs on v1, hybrid and v2 (rdma via rdma.max); no systemd D-Bus driver.
-    linux_features["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", true}};
+    // cgroupfs on v1, hybrid and v2 (rdma via rdma.max); the systemd driver
+    // (transient scopes over D-Bus) as root and under the user's manager.
+    linux_features["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", true}, {"systemdUser", true}, {"rdma", true}};
     linux_features["seccomp"] = seccomp::features();
     linux_features["apparmor"] = {{"enabled", true}};
     linux_features["selinux"] = {{"enabled", true}};
-    linux_features["intelRdt"] = {{"enabled", false}};
+    // The implementation, whatever this host has (features-linux.md).
+    linux_features["intelRdt"] = {{"enabled", true}, {"schemata", true}, {"monitoring", true}};
+    linux_features["memoryPolicy"] = {
+        {"modes", {"MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE", "MPOL_PREFERRED",
+                   "MPOL_PREFERRED_MANY", "MPOL_LOCAL"}},
+        {"flags", {"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"}}};
+    linux_features["netDevices"] = {{"enabled", true}};
     linux_features["mountExtensions"] = {{"idmap", {{"enabled", true}}}};
     f["linux"] = linux_features;
-    f["annotations"] = {{"io.github.rrun.version", RRUN_VERSION}};
+    // As runc's org.opencontainers.runc.checkpoint.enabled: checkpoint and
+    // restore through the criu command (root only, where `criu check` passes).
+    f["annotations"] = {{"io.github.rrun.checkpoint.enabled", "true"}, {"io.github.rrun.version", RRUN_VERSION}};
     f["potentiallyUnsafeConfigAnnotations"] = ordered::array();
     std::printf("%s\n", f.dump(4).c_str());
     return 0;

@@ -54,6 +54,7 @@ RuntimeContext make_context(const cli::Args& g) {
     if (ctx.cgroup_manager != "cgroupfs" && ctx.cgroup_manager != "systemd" && ctx.cgroup_manager != "disabled")
         throw cli::UsageError("invalid value \"" + ctx.cgroup_manager + "\" for --cgroup-manager: cgroupfs, systemd or disabled");
     ctx.root = g.has("root") ? g.get("root") : default_state_root(ctx.rootless);
+    if (g.has("criu")) ctx.criu = g.get("criu");
     if (ctx.root.empty()) throw cli::UsageError("--root must not be empty");
     return ctx;
 }

@@ -13,6 +13,7 @@
 #include "cli.hpp"
 #include "error.hpp"
 #include "fs.hpp"
+#include "intelrdt.hpp"
 
 namespace rrun::cli {
 using nlohmann::json;
@@ -98,12 +99,12 @@ json read_resources(const std::string& from) {
 
 int cmd_update(const RuntimeContext& ctx, const Args& a) {
     const std::string& id = container_id(a);
-    // runc takes these for linux.intelRdt and fails without resctrl; rrun has
-    // no Intel RDT support (as linux.intelRdt in create), and says so.
+    // runc takes these to rewrite linux.intelRdt's schemata; rrun sets them
+    // at create only (linux.intelRdt), and says so.
     for (const char* flag : {"l3-cache-schema", "mem-bw-schema"})
         if (!a.get(flag).empty())
-            throw Error(std::string("--") + flag + ": Intel RDT is not supported (linux.intelRdt)" +
-                        (path_exists("/sys/fs/resctrl/schemata") ? "" : "; resctrl is not available on this host (/sys/fs/resctrl is not mounted)"));
+            throw Error(std::string("--") + flag + ": rrun update does not change Intel RDT schemata (set linux.intelRdt at create)" +
+                        (find_resctrl().empty() ? "; no resctrl filesystem is mounted on this host" : ""));
     json r = a.has("resources") ? read_resources(a.get("resources")) : json::object();
     auto set = [&](const char* flag, const char* section, const char* key, auto parse) {
         if (a.has(flag)) r[section][key] = parse(flag, a.get(flag));

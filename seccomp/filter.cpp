@@ -142,7 +142,13 @@ uint32_t parse_action(const json& obj, const char* action_key, const char* errno
     std::string name = get_string(*a, where + "." + action_key);
     auto it = std::find_if(kActions.begin(), kActions.end(), [&](auto& n) { return n.name == name; });
     if (it == kActions.end()) fail(where + "." + action_key, "unknown action " + in_quotes(name));
-    if (!it->takes_errno) return it->action;
+    if (!it->takes_errno) {
+        // config-linux.md (errnoRet, defaultErrnoRet; runtime-spec 1.2.1): an
+        // errno on an action that returns none MUST be an error. runc 1.1.5 ignores it.
+        if (member(obj, errno_key))
+            fail(where + "." + errno_key, "only SCMP_ACT_ERRNO and SCMP_ACT_TRACE return an errno, not " + name);
+        return it->action;
+    }
     uint64_t err = EPERM;  // runc's default for both ERRNO and TRACE
     if (const json* e = member(obj, errno_key)) {
         err = get_u64(*e, where + "." + errno_key);

@@ -13,7 +13,7 @@ std::string library_version();
 
 // The runtime-spec version the seccomp listener's "container process state"
 // complies with (keep in step with RRUN_OCI_VERSION; a unit test checks it).
-inline constexpr const char* kStateOciVersion = "1.2.0";
+inline constexpr const char* kStateOciVersion = "1.3.0";
 
 // linux.seccomp compiled by the parent into a BPF program, so the child only
 // makes one seccomp(2) call and allocates nothing.

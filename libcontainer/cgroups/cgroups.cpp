@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "internal.hpp"
+#include "systemd.hpp"
 #include "unique_fd.hpp"
 #include "error.hpp"
 #include "fs.hpp"
@@ -550,7 +551,11 @@ static std::string expand_slice(const std::string& slice, const std::string& fie
     return out;
 }
 
-std::string systemd_cgroup_path(const std::string& cgroups_path, const std::string& id, bool rootless) {
+namespace {
+struct SystemdNames {
+    std::string slice, unit, path;  // path: below the manager's own cgroup
+};
+SystemdNames systemd_names(const std::string& cgroups_path, const std::string& id, bool rootless) {
     const std::string field = "linux.cgroupsPath";
     std::string slice = rootless ? "user.slice" : "system.slice", prefix = "rrun", name = id;
     if (!cgroups_path.empty()) {
@@ -565,8 +570,18 @@ std::string systemd_cgroup_path(const std::string& cgroups_path, const std::stri
     }
     std::string base = expand_slice(slice, field);
     // A name that is itself a slice is used as is (runc), else a scope unit.
-    if (name.size() > 6 && name.compare(name.size() - 6, 6, ".slice") == 0) return base + "/" + name;
-    return base + "/" + (prefix.empty() ? "" : prefix + "-") + name + ".scope";
+    std::string unit = name.size() > 6 && name.compare(name.size() - 6, 6, ".slice") == 0
+                           ? name : (prefix.empty() ? "" : prefix + "-") + name + ".scope";
+    // systemd's unit name characters; anything else it refuses less clearly.
+    if (unit.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@") != std::string::npos ||
+        unit.size() > 255)
+        throw Error(field + ": \"" + cgroups_path + "\": \"" + unit + "\" is not a valid systemd unit name");
+    return {slice, unit, base + "/" + unit};
+}
+}  // namespace
+
+std::string systemd_cgroup_path(const std::string& cgroups_path, const std::string& id, bool rootless) {
+    return systemd_names(cgroups_path, id, rootless).path;
 }
 
 // ------------------------------------------------------------ lifecycle
@@ -581,12 +596,21 @@ CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std
     std::string cgroups_path = spec.linux ? spec.linux->cgroups_path : "";
 
     std::string inner;
+    std::shared_ptr<SystemdStart> sd;
     if (ctx.cgroup_manager == "systemd") {
-        inner = systemd_cgroup_path(cgroups_path, id, ctx.rootless);
+        auto names = systemd_names(cgroups_path, id, ctx.rootless);
         if (!path_exists("/run/systemd/system"))
             throw Error("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use --cgroup-manager cgroupfs");
-        // No D-Bus client: the scope's cgroup is made directly where systemd would put it.
-        log_warning("--systemd-cgroup: creating " + inner + " with cgroupfs; systemd does not manage it");
+        sd = std::make_shared<SystemdStart>();
+        sd->unit = SystemdUnit{names.unit, ctx.rootless};
+        sd->slice = names.slice;
+        sd->id = id;
+        inner = names.path;
+        if (ctx.rootless) {
+            // The user's manager (user@UID.service) keeps its units below its own cgroup.
+            std::string uid = std::to_string(dbus::host_uid());
+            inner = "/user.slice/user-" + uid + ".slice/user@" + uid + ".service" + inner;
+        }
     } else {
         // runc: no cgroupsPath means a cgroup named after the id, relative to ours.
         inner = cgroups_path.empty() ? id : cgroup_clean_path(cgroups_path);
@@ -600,8 +624,13 @@ CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std
     std::vector<Dir> dirs = target_dirs(L, inner);
     std::vector<Write> writes = writes_for(L, *res);
     bool requested = !writes.empty();
+    if (sd && ctx.rootless && L.mode != CgroupMode::unified) {
+        // The user's manager is delegated the cgroup2 tree only (v1 controller
+        // hierarchies are root's): the scope is there.
+        std::erase_if(dirs, [](const Dir& d) { return !d.h->v2 && d.h->key != "name=systemd"; });
+    }
 
-    if (ctx.rootless) {
+    if (ctx.rootless && !sd) {
         for (auto& d : dirs) {
             std::string problem = delegation_problem(d);
             if (problem.empty()) continue;
@@ -625,6 +654,18 @@ CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std
 
     // Before anything is made: a limit no hierarchy can hold fails here.
     check_controllers(dirs, writes);
+    if (sd) {
+        // Nothing is made yet: systemd makes the scope once the init exists
+        // (cgroup_enter). The handle names the unit first, then the cgroup in
+        // each hierarchy.
+        if (L.mode == CgroupMode::unified) sd->resources = systemd_resource_props(writes);
+        sd->writes = std::move(writes);
+        sd->rules = std::move(rules);
+        std::string handle = systemd_marker(sd->unit);
+        for (auto& d : dirs) handle += "\n" + (d.h->v2 ? std::string() : d.h->key) + ":" + d.rel;
+        if (before_create) before_create(CgroupHandle{handle});
+        return CgroupHandle{handle, std::move(sd)};
+    }
     if (before_create) before_create(CgroupHandle{encode_handle(dirs)});
     std::vector<std::string> created;
     scope_guard undo([&] {
@@ -641,7 +682,23 @@ CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std
     return CgroupHandle{encode_handle(dirs)};
 }
 
+// --systemd-cgroup: the unit with PID in it, then what cgroupfs does in the
+// delegated cgroup (v1 hierarchies systemd does not manage, every file).
+static void systemd_enter(const CgroupHandle& handle, pid_t pid) {
+    const SystemdStart& s = *handle.systemd;
+    systemd_start_unit(s, pid);
+    auto dirs = dirs_of(handle);
+    std::vector<std::string> created;
+    for (auto& d : dirs) {
+        if (int err = make_dir(d, created)) throw_sys(err, "create cgroup " + d.path);
+        write_file(d.path + "/cgroup.procs", std::to_string(pid));
+    }
+    apply_writes(dirs, s.writes);
+    if (layout().mode == CgroupMode::unified && device_rules_restrict(s.rules)) attach_device_program(v2_dir(dirs)->path, s.rules);
+}
+
 void cgroup_enter(const CgroupHandle& handle, pid_t pid) {
+    if (handle.systemd) return systemd_enter(handle, pid);
     for (auto& d : dirs_of(handle)) write_file(d.path + "/cgroup.procs", std::to_string(pid));
 }
 
@@ -673,6 +730,17 @@ void cgroup_enter_sub(const CgroupHandle& handle, const std::vector<std::string>
 }
 
 void cgroup_remove(const CgroupHandle& handle) {
+    // create failed before systemd took the unit: nothing is ours (the name may be another's).
+    if (handle.systemd && !handle.systemd->asked) return;
+    if (auto unit = systemd_unit_of(handle.path)) {
+        // Stopping the unit removes its cgroup; what is left (v1 hierarchies
+        // systemd does not manage, a bus that failed) goes as with cgroupfs.
+        try {
+            systemd_stop_unit(*unit);
+        } catch (const Error& e) {
+            log_warning(e.what());
+        }
+    }
     for (auto& d : dirs_of(handle)) remove_dir(d.path);
 }
 
@@ -762,6 +830,9 @@ void cgroup_update(const CgroupHandle& handle, const json& resources) {
     }
     auto writes = writes_for(L, resources, current_memory);
     check_controllers(dirs, writes);
+    // systemd rewrites the files it manages at daemon-reload: the unit's properties first.
+    if (auto unit = systemd_unit_of(handle.path); unit && L.mode == CgroupMode::unified)
+        systemd_set_properties(*unit, systemd_resource_props(writes));
     for (auto& d : dirs)
         if (d.h->v2) enable_controllers(d, v2_needed(writes, L), false);
     apply_writes(dirs, writes);

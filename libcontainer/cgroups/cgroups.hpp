@@ -1,6 +1,7 @@
 #pragma once
 #include <sys/types.h>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,9 @@
 #include "spec.hpp"
 
 namespace rrun {
+namespace cg {
+struct SystemdStart;
+}
 
 // The container's cgroup, as create sets it up and the state file remembers it.
 struct CgroupHandle {
@@ -19,6 +23,9 @@ struct CgroupHandle {
     // rrun's own cgroup in each), one "KEY:PATH" line per hierarchy where KEY
     // is the controller list as /proc/self/cgroup names it ("" for cgroup2).
     std::string path;
+    // --systemd-cgroup, from cgroup_setup to cgroup_enter: the unit to start
+    // once the init exists (systemd wants a process in a new scope).
+    std::shared_ptr<const cg::SystemdStart> systemd;
 };
 
 // Parent side, before clone: resolves linux.cgroupsPath (runc's semantics),

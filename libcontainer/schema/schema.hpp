@@ -58,8 +58,12 @@ inline size_t atom_length(std::string_view p) {
     return i < p.size() ? i + 1 : 0;
 }
 
+// The character an escape stands for: \n, \r and \t as in ECMA-262 (the
+// spec's memBwSchema pattern is "^MB:[^\n]*$"), any other one itself.
+inline char unescape(char e) { return e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e; }
+
 inline bool atom_matches(std::string_view atom, char c) {
-    if (atom[0] == '\\') return atom[1] == c;
+    if (atom[0] == '\\') return unescape(atom[1]) == c;
     if (atom[0] == '.') return c != '\n';
     if (atom[0] != '[') return atom[0] == c;
     size_t i = 1, end = atom.size() - 1;
@@ -67,10 +71,10 @@ inline bool atom_matches(std::string_view atom, char c) {
     if (negate) i++;
     bool in = false;
     while (i < end) {
-        char lo = atom[i] == '\\' ? atom[++i] : atom[i];
+        char lo = atom[i] == '\\' ? unescape(atom[++i]) : atom[i];
         char hi = lo;
         if (i + 2 < end && atom[i + 1] == '-') {
-            hi = atom[i + 2] == '\\' ? atom[i + 3] : atom[i + 2];
+            hi = atom[i + 2] == '\\' ? unescape(atom[i + 3]) : atom[i + 2];
             i += atom[i + 2] == '\\' ? 2 : 1;
             i++;
         }
@@ -104,6 +108,9 @@ inline bool pattern_supported(std::string_view p) {
     while (i < p.size()) {
         if (p[i] == '$' && i + 1 == p.size()) return true;
         if (std::string_view("()|{}*+?^$").find(p[i]) != std::string_view::npos) return false;
+        // Class escapes (\d \w \s \b) would be taken for the letter itself.
+        if (p[i] == '\\' && i + 1 < p.size() && std::string_view("dDwWsSbB").find(p[i + 1]) != std::string_view::npos)
+            return false;
         size_t n = detail::atom_length(p.substr(i));
         if (n == 0) return false;
         i += n;

@@ -56,6 +56,10 @@ cleanup_test() {
     if [ -f "$TDIR/.mounts" ]; then
         while read -r m; do umount -l "$m" 2>/dev/null; done <"$TDIR/.mounts"
     fi
+    # network interfaces a test made on the host (netDevices): still there if not moved
+    if [ -f "$TDIR/.links" ]; then
+        while read -r m; do ip link del "$m" 2>/dev/null; done <"$TDIR/.links"
+    fi
     # cgroups a test asked for that the runtime left behind (empty dirs only)
     if [ -f "$TDIR/.cgroups" ]; then
         while read -r cg; do

@@ -289,6 +289,16 @@ t_seccomp_invalid() {
 }
 t config-linux.seccomp.invalid "config-linux.md#seccomp" "an invalid seccomp action MUST generate an error" t_seccomp_invalid
 
+t_seccomp_errno_unsupported() {
+    local b id
+    b=$(bundle)
+    cfg "$b" "c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['mkdir'], 'action': 'SCMP_ACT_KILL', 'errnoRet': 5}]}"
+    id=$(newid)
+    if run_c "$b" "$id"; then fail "errnoRet on SCMP_ACT_KILL was accepted"; fi
+    pass
+}
+t config-linux.seccomp.errno-unsupported "config-linux.md#seccomp" "1.2.1: errnoRet on an action that returns no errno MUST be an error" t_seccomp_errno_unsupported
+
 propagation() {
     local mode=$1 want=$2 b
     b=$(bundle)
@@ -412,6 +422,124 @@ t_intel_rdt() {
     pass
 }
 t config-linux.intel-rdt "config-linux.md#intelrdt" "intelRdt.closID puts the container in that resctrl group" t_intel_rdt
+
+t_intel_rdt_none() {
+    grep -q ' - resctrl ' /proc/self/mountinfo && skip "resctrl is mounted on this host"
+    local b
+    b=$(bundle)
+    cfg "$b" "c['linux']['intelRdt'] = {'closID': 'oci-conformance', 'schemata': ['L3:0=f']}"
+    ID=$(newid)
+    if create_c "$b" "$ID"; then fail "create succeeded with intelRdt and no resctrl mounted"; fi
+    pass
+}
+t config-linux.intel-rdt-none "config-linux.md#intelrdt" "intelRdt with no resctrl mounted in the runtime namespace: the runtime MUST generate an error" t_intel_rdt_none
+
+# linux.memoryPolicy (1.3.0): numa_maps shows the task's policy on each mapping.
+mempolicy_of() {  # mempolicy_of BUNDLE: the policy the container's first mapping shows
+    local b=$1
+    args "$b" head -1 /proc/self/numa_maps
+    run_c "$b" "$(newid)" || fail "the container did not run: $(errtext "$b")"
+    awk '{print $2}' "$b/out"
+}
+t_memory_policy() {
+    [ -r /proc/self/numa_maps ] || skip "no /proc/self/numa_maps (kernel without NUMA)"
+    local b got
+    b=$(bundle)
+    cfg "$b" "c['linux']['memoryPolicy'] = {'mode': 'MPOL_BIND', 'nodes': '0', 'flags': ['MPOL_F_STATIC_NODES']}"
+    got=$(mempolicy_of "$b")
+    [ "$got" = "bind=static:0" ] || fail "numa_maps shows [$got], not bind=static:0"
+    pass
+}
+t config-linux.memory-policy "config-linux.md#memory-policy" "1.3.0: memoryPolicy sets the container's NUMA policy (mode, nodes, flags)" t_memory_policy
+
+t_memory_policy_interleave() {
+    [ -r /proc/self/numa_maps ] || skip "no /proc/self/numa_maps (kernel without NUMA)"
+    local b got
+    b=$(bundle)
+    cfg "$b" "c['linux']['memoryPolicy'] = {'mode': 'MPOL_INTERLEAVE', 'nodes': '0'}"
+    got=$(mempolicy_of "$b")
+    [ "$got" = "interleave:0" ] || fail "numa_maps shows [$got], not interleave:0"
+    pass
+}
+t config-linux.memory-policy-interleave "config-linux.md#memory-policy" "1.3.0: memoryPolicy MPOL_INTERLEAVE over nodes" t_memory_policy_interleave
+
+t_memory_policy_bad_node() {
+    local b last
+    last=$(sed 's/.*[-,]//' /sys/devices/system/node/online 2>/dev/null || echo 0)
+    b=$(bundle)
+    cfg "$b" "c['linux']['memoryPolicy'] = {'mode': 'MPOL_BIND', 'nodes': '$((last + 1))'}"
+    ID=$(newid)
+    if create_c "$b" "$ID"; then fail "create succeeded binding memory to node $((last + 1)), which this host has not"; fi
+    pass
+}
+t config-linux.memory-policy-bad-node "config-linux.md#memory-policy" "1.3.0: a memoryPolicy the kernel refuses (a node the host has not) is an error" t_memory_policy_bad_node
+
+# linux.netDevices (1.3.0), with a veth pair the test makes.
+veth_pair() {  # sets HOSTIF (to move) and PEER
+    local n=$((RANDOM % 100000))
+    HOSTIF=ocv$n; PEER=ocp$n
+    ip link add "$HOSTIF" type veth peer name "$PEER" 2>/dev/null || skip "cannot make a veth pair (ip link add type veth)"
+    printf '%s\n' "$PEER" "$HOSTIF" >>"$TDIR/.links"
+}
+t_net_devices() {
+    veth_pair
+    ip addr add 10.213.7.2/24 dev "$HOSTIF"
+    local b
+    b=$(bundle)
+    cfg "$b" "c['linux']['netDevices'] = {'$HOSTIF': {'name': 'oc0'}}"
+    args "$b" sh -c 'cat /sys/class/net/oc0/flags; ip -4 addr show oc0'
+    run_c "$b" "$(newid)" || fail "the container did not run: $(errtext "$b")"
+    [ $(( $(head -1 "$b/out") & 1 )) = 1 ] || fail "oc0 is not up in the container (flags $(head -1 "$b/out"))"
+    grep -q 'inet 10.213.7.2/24' "$b/out" || fail "the address was not kept: $(tr '\n' ' ' <"$b/out")"
+    pass
+}
+t config-linux.net-devices "config-linux.md#network-devices" "1.3.0: netDevices moves the device in, renamed, up, with its permanent global addresses" t_net_devices
+
+t_net_devices_gone() {
+    veth_pair
+    local b
+    b=$(bundle)
+    cfg "$b" "c['linux']['netDevices'] = {'$HOSTIF': {}}"
+    args "$b" /probe sleep 600
+    ID=$(newid)
+    create_c "$b" "$ID" || fail "create failed: $(errtext "$b")"
+    [ ! -e "/sys/class/net/$HOSTIF" ] || fail "$HOSTIF is still in the runtime's network namespace"
+    pass
+}
+t config-linux.net-devices-moved "config-linux.md#network-devices" "1.3.0: a moved device is no longer in the runtime's network namespace" t_net_devices_gone
+
+t_net_devices_clash() {
+    veth_pair
+    local b
+    b=$(bundle)
+    cfg "$b" "c['linux']['netDevices'] = {'$HOSTIF': {'name': 'lo'}}"
+    ID=$(newid)
+    if create_c "$b" "$ID"; then fail "create succeeded although the container has an lo already"; fi
+    pass
+}
+t config-linux.net-devices-clash "config-linux.md#network-devices" "1.3.0: a name that exists in the container's namespace MUST be an error" t_net_devices_clash
+
+t_net_devices_template() {
+    veth_pair
+    local b
+    b=$(bundle)
+    cfg "$b" "c['linux']['netDevices'] = {'$HOSTIF': {'name': 'lo%d'}}"
+    args "$b" sh -c 'ls /sys/class/net'
+    run_c "$b" "$(newid)" || fail "a %d template was refused: $(errtext "$b")"
+    grep -qx 'lo[0-9][0-9]*' "$b/out" || fail "no lo<N> in the container: $(tr '\n' ' ' <"$b/out")"
+    pass
+}
+t config-linux.net-devices-template "config-linux.md#network-devices" "1.3.0: a name ending in %d MUST be allowed; the kernel numbers it" t_net_devices_template
+
+t_net_devices_missing() {
+    local b
+    b=$(bundle)
+    cfg "$b" "c['linux']['netDevices'] = {'ocmissing$$': {}}"
+    ID=$(newid)
+    if create_c "$b" "$ID"; then fail "create succeeded moving a device that does not exist"; fi
+    pass
+}
+t config-linux.net-devices-missing "config-linux.md#network-devices" "1.3.0: the runtime MUST check the move is possible (a missing device is an error)" t_net_devices_missing
 
 t_idmapped_mount() {
     local b

@@ -163,12 +163,17 @@ t_hook_poststart_fail() {
     add_hook poststart failing 1
     ID=$(newid)
     create_c "$B" "$ID" || fail "create failed: $(errtext "$B")"
-    rt start "$ID" >/dev/null 2>&1
+    local pid
+    pid=$(pid_of "$ID")
+    if rt start "$ID" >/dev/null 2>&1; then fail "start succeeded although its poststart hook failed"; fi
     hook_ran failing || fail "the poststart hook was not called"
-    [ "$(status_of "$ID")" = running ] || fail "after a failing poststart hook the container is [$(status_of "$ID")], not running"
+    wait_until 10 status_is "$ID" stopped || fail "after a failing poststart hook the container is [$(status_of "$ID")], not stopped"
+    # gone, or a zombie its new parent has not reaped yet
+    [ -n "$pid" ] && { [ ! -d "/proc/$pid" ] || grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; } ||
+        fail "the container's process $pid still runs"
     pass
 }
-t config.hooks.poststart-fail "config.md#poststart" "a failing poststart hook MUST only be a warning; the lifecycle continues" t_hook_poststart_fail
+t runtime.lifecycle.poststart-fail "runtime.md#lifecycle" "1.3.0: a failing poststart hook MUST be an error; the runtime stops the container" t_hook_poststart_fail
 
 t_hook_timeout() {
     hook_bundle

@@ -220,15 +220,21 @@ e2e_busybox_tar() {
 e2e_docker_archive() {
     local out=$1 ref=${2:-localhost/busybox:latest}
     e2e_busybox_tar "$WORK/layer.tar"
-    python3 - "$WORK/layer.tar" "$out" "$ref" <<'PY'
+    e2e_layer_archive "$WORK/layer.tar" "$out" "$ref" '["/bin/sh"]'
+    rm -f "$WORK/layer.tar"
+}
+# e2e_layer_archive LAYER_TAR OUT REF CMD_JSON: a one-layer docker-archive of
+# that layer, the image's Cmd CMD_JSON.
+e2e_layer_archive() {
+    python3 - "$@" <<'PY'
 import hashlib, io, json, sys, tarfile, time
-layer_path, out, ref = sys.argv[1:4]
+layer_path, out, ref, cmd = sys.argv[1:5]
 layer = open(layer_path, "rb").read()
 diff_id = hashlib.sha256(layer).hexdigest()
 config = json.dumps({
     "architecture": "amd64", "os": "linux",
     "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    "config": {"Cmd": ["/bin/sh"], "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
+    "config": {"Cmd": json.loads(cmd), "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
     "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diff_id]},
     "history": [{"created_by": "rrun e2e busybox"}],
 }).encode()
@@ -249,7 +255,6 @@ with tarfile.open(out, "w") as tar:
     add("manifest.json", manifest)
     add("repositories", repos)
 PY
-    rm -f "$WORK/layer.tar"
 }
 
 # --- checks -------------------------------------------------------------------

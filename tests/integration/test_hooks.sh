@@ -84,10 +84,11 @@ r delete f2
 fail_hook poststart
 r create -b "$B" f3
 out=$(r start f3 2>&1); rc=$?
-check_eq "a failing poststart hook does not fail start (config.md: log a warning)" 0 $rc
-check_contains "the warning names the poststart hook" "hooks.poststart[0]" "$out"
-check_eq "and the container keeps running" running "$(status_of f3)"
-r delete -f f3
+check_eq "a failing poststart hook fails start (runtime-spec 1.3 runtime.md, lifecycle step 9)" 1 $rc
+check_contains "the error names the poststart hook" "hooks.poststart[0]" "$out"
+check_eq "and the container is stopped" stopped "$(status_of f3)"
+r delete f3
+check_eq "delete then runs poststop (step 13)" stopped "$(json_field '["status"]' <"$M/poststop.state")"
 
 fail_hook poststop
 r run -d -b "$B" f4

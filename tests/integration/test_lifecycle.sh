@@ -20,7 +20,7 @@ check_true "init process exists after create" pid_alive "$pid"
 sleep 0.3
 check_true "user program has not run before start" test ! -e "$WORK/shared/marker"
 check_eq "state JSON has the bundle" "$B" "$(r state lc1 | json_field '["bundle"]')"
-check_eq "state JSON has ociVersion" "1.2.0" "$(r state lc1 | json_field '["ociVersion"]')"
+check_eq "state JSON has ociVersion" "1.3.0" "$(r state lc1 | json_field '["ociVersion"]')"
 
 # The init is in its own namespaces.
 for ns in pid mnt uts ipc net; do

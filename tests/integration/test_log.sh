@@ -30,11 +30,11 @@ check_eq "a successful run logs no error" 0 "$(grep -c '"level":"error"' "$LOG")
 
 # With --log, warnings go to the log only: conmon gives the runtime the
 # container's stdio, so a warning on stderr would be container output.
-set_config "$B" "c['hooks'] = {'poststart': [{'path': '/bin/false'}]}"
+set_config "$B" "c['hooks'] = {'poststop': [{'path': '/bin/false'}]}"
 : >"$LOG"
 out=$(r --log "$LOG" --log-format json run -b "$B" j3 2>&1)
-check_contains "a failing poststart hook is a warning in the log" '"level":"warning"' "$(cat "$LOG")"
+check_contains "a failing poststop hook is a warning in the log" '"level":"warning"' "$(cat "$LOG")"
 check_eq "and nothing on stderr" "" "$out"
 out=$(r run -b "$B" j4 2>&1)
-check_contains "without --log the warning is on stderr" "rrun: warning: hooks.poststart[0]" "$out"
+check_contains "without --log the warning is on stderr" "rrun: warning: hooks.poststop[0]" "$out"
 finish

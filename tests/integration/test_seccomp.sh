@@ -132,7 +132,7 @@ check_true "the listener got the fd" wait_for grep -q '^fd received' "$WORK/n1.o
 fields=$(sed -n 's/^state //p' "$WORK/n1.out" | python3 -c 'import json, sys; s = json.load(sys.stdin)
 print(s["ociVersion"], s["fds"], s["pid"], s["metadata"], s["state"]["id"], s["state"]["pid"], s["state"]["bundle"], sep="|")')
 IFS='|' read -r s_version s_fds s_pid s_meta s_id s_spid s_bundle <<<"$fields"
-check_eq "seccomp state: ociVersion" 1.2.0 "$s_version"
+check_eq "seccomp state: ociVersion" 1.3.0 "$s_version"
 check_eq "seccomp state: fds" "['seccompFd']" "$s_fds"
 check_eq "seccomp state: pid is the container's" "$pid" "$s_pid"
 check_eq "seccomp state: metadata" rrun-test-meta "$s_meta"

@@ -103,8 +103,9 @@ check_eq "no /proc, execveat refused: the program runs" init-ran "$out"
 setup "{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['execveat', 'close_range'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 38}]}" False
 set_config "$B" "$NO_PROC; c.pop('hooks')"
 out=$(r run -b "$B" sc$RANDOM 2>&1); rc=$?
-check_eq "no /proc, close_range refused: run fails" 1 $rc
-check_eq "and says why" "rrun: mark fds close-on-exec: close_range failed (Function not implemented), and through /proc/self/fd: No such file or directory" "$out"
+# The fds are marked before the filter is loaded (issue #22: the /proc
+# fallback's openat2 is not in such profiles either): no /proc is needed.
+check_eq "no /proc, close_range refused: the program runs (fds marked before the filter)" init-ran "$out"
 check_eq "and leaves no container behind" "" "$(ls "$STATE_ROOT" 2>/dev/null)"
 
 # --- A pre-2020 allowlist: podman's default profile (tests/fixtures) less

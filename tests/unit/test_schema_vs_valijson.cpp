@@ -193,8 +193,9 @@ json complete_config() {
                 "rdma": {"mlx5_1": {"hcaHandles": 3, "hcaObjects": 10000}},
                 "unified": {"memory.high": "max"}
             },
-            "intelRdt": {"closID": "c", "l3CacheSchema": "L3:0=f", "memBwSchema": "MB:0=50", "schemata": "L3:0=f",
-                         "enableCMT": true, "enableMBM": false},
+            "intelRdt": {"closID": "c", "l3CacheSchema": "L3:0=f", "memBwSchema": "MB:0=50", "schemata": ["L3:0=f"],
+                         "enableMonitoring": true},
+            "memoryPolicy": {"mode": "MPOL_INTERLEAVE", "nodes": "0-3,7", "flags": ["MPOL_F_STATIC_NODES"]},
             "sysctl": {"net.ipv4.ip_forward": "1"},
             "seccomp": {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1, "architectures": ["SCMP_ARCH_X86_64"],
                         "flags": ["SECCOMP_FILTER_FLAG_LOG"], "listenerPath": "/run/l.sock", "listenerMetadata": "m",

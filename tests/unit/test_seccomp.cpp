@@ -112,6 +112,16 @@ TEST_CASE("seccomp: errors name the entry", "[seccomp]") {
     json bad_errno = profile({rule({"mkdir"}, "SCMP_ACT_ERRNO")});
     bad_errno["syscalls"][0]["errnoRet"] = 70000;
     CHECK(compile_error(bad_errno) == "linux.seccomp.syscalls[0].errnoRet: 70000 is out of range (0..65535)");
+    // runtime-spec 1.2.1: an errno for an action that returns none is an error.
+    json kill_errno = profile({rule({"mkdir"}, "SCMP_ACT_KILL")});
+    kill_errno["syscalls"][0]["errnoRet"] = 5;
+    CHECK(compile_error(kill_errno) ==
+          "linux.seccomp.syscalls[0].errnoRet: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE return an errno, not SCMP_ACT_KILL");
+    json log_errno = profile(json::array());
+    log_errno["defaultAction"] = "SCMP_ACT_LOG";
+    log_errno["defaultErrnoRet"] = 3;
+    CHECK(compile_error(log_errno) ==
+          "linux.seccomp.defaultErrnoRet: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE return an errno, not SCMP_ACT_LOG");
 
     json no_names = profile({rule(json::array(), "SCMP_ACT_ERRNO")});
     CHECK_THAT(compile_error(no_names), Contains("linux.seccomp.syscalls[0].names"));

@@ -14,6 +14,7 @@
 
 using nlohmann::json;
 using Catch::Matchers::Contains;
+using Catch::Matchers::EndsWith;
 using Catch::Matchers::StartsWith;
 
 namespace {
@@ -500,6 +501,100 @@ TEST_CASE("schema patterns: the subset config.schema.json uses", "[spec]") {
     CHECK_FALSE(pattern_supported("a{2}"));
     CHECK_FALSE(pattern_supported("*a"));
     CHECK_FALSE(pattern_supported("[abc"));
+    // runtime-spec 1.3's memBwSchema pattern: \n is a newline, in a class too.
+    CHECK(pattern_matches("^MB:[^\\n]*$", "MB:0=50;1=70"));
+    CHECK(pattern_matches("^MB:[^\\n]*$", "MB:0=n"));
+    CHECK_FALSE(pattern_matches("^MB:[^\\n]*$", "MB:0=50\nL3:0=f"));
+    CHECK_FALSE(pattern_matches("^MB:[^\\n]*$", "L3:0=f"));
+    CHECK_FALSE(pattern_supported("^\\d+$"));  // would read as the letter d
+}
+
+TEST_CASE("runtime-spec 1.3: linux.memoryPolicy, netDevices, intelRdt", "[spec]") {
+    json doc = minimal_config();
+    doc["ociVersion"] = "1.3.0";
+    SECTION("memoryPolicy: mode, nodes and flags for set_mempolicy") {
+        doc["linux"]["memoryPolicy"] = {{"mode", "MPOL_INTERLEAVE"}, {"nodes", "0-2,7"}, {"flags", {"MPOL_F_STATIC_NODES"}}};
+        auto mp = *parse(doc).linux->memory_policy;
+        CHECK(mp.mode == (3 | 1 << 15));
+        REQUIRE(!mp.nodemask.empty());
+        CHECK(mp.nodemask[0] == 0x87UL);
+        CHECK(mp.maxnode == 1025);  // one more than the mask's bits (the kernel's off-by-one)
+        doc["linux"]["memoryPolicy"] = {{"mode", "MPOL_DEFAULT"}};
+        mp = *parse(doc).linux->memory_policy;
+        CHECK(mp.mode == 0);
+        CHECK(mp.nodemask.empty());
+        CHECK(mp.maxnode == 0);
+        doc["linux"]["memoryPolicy"] = {{"mode", "MPOL_PREFERRED"}};  // no nodes: local allocation
+        CHECK(parse(doc).linux->memory_policy->mode == 1);
+        doc["linux"]["memoryPolicy"] = {{"mode", "MPOL_WEIGHTED_INTERLEAVE"}, {"nodes", "0"}};
+        CHECK(parse(doc).linux->memory_policy->mode == 6);
+    }
+    SECTION("memoryPolicy: the errors name the field") {
+        auto error = [&](json mp) {
+            doc["linux"]["memoryPolicy"] = mp;
+            return parse_error(doc);
+        };
+        CHECK_THAT(error({{"nodes", "0"}}), Contains("linux.memoryPolicy: missing required property \"mode\""));
+        CHECK_THAT(error({{"mode", "MPOL_FAST"}}), Contains("linux.memoryPolicy.mode: value is not one of the allowed values"));
+        CHECK_THAT(error({{"mode", "MPOL_BIND"}, {"nodes", "0"}, {"flags", {"MPOL_F_LAZY"}}}),
+                   Contains("linux.memoryPolicy.flags[0]: value is not one of the allowed values"));
+        CHECK_THAT(error({{"mode", "MPOL_BIND"}}), EndsWith("linux.memoryPolicy.nodes: MPOL_BIND needs at least one node"));
+        CHECK_THAT(error({{"mode", "MPOL_INTERLEAVE"}, {"nodes", ""}}), EndsWith("MPOL_INTERLEAVE needs at least one node"));
+        CHECK_THAT(error({{"mode", "MPOL_LOCAL"}, {"nodes", "0"}}), EndsWith("linux.memoryPolicy.nodes: MPOL_LOCAL takes no nodes"));
+        CHECK_THAT(error({{"mode", "MPOL_DEFAULT"}, {"nodes", "1"}}), EndsWith("MPOL_DEFAULT takes no nodes"));
+        CHECK_THAT(error({{"mode", "MPOL_BIND"}, {"nodes", "0-x"}}), EndsWith("linux.memoryPolicy.nodes: invalid node list \"0-x\""));
+        CHECK_THAT(error({{"mode", "MPOL_BIND"}, {"nodes", "3-1"}}), EndsWith("invalid node range in \"3-1\""));
+        CHECK_THAT(error({{"mode", "MPOL_BIND"}, {"nodes", "0,"}}), EndsWith("invalid node list \"0,\""));
+        CHECK_THAT(error({{"mode", "MPOL_BIND"}, {"nodes", "1024"}}), EndsWith("linux.memoryPolicy.nodes: node 1024 out of range (at most 1023)"));
+        CHECK_THAT(error({{"mode", "MPOL_BIND"}, {"nodes", "0"}, {"flags", {"MPOL_F_STATIC_NODES", "MPOL_F_RELATIVE_NODES"}}}),
+                   EndsWith("MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other"));
+        CHECK_THAT(error({{"mode", "MPOL_PREFERRED"}, {"flags", {"MPOL_F_STATIC_NODES"}}}), EndsWith("need nodes"));
+    }
+    SECTION("cpu and node lists share the spec's format") {
+        CHECK(rrun::parse_number_list("0-3,7", "x", "cpu", 8) == std::vector<unsigned>{0, 1, 2, 3, 7});
+        CHECK(rrun::parse_number_list("", "x", "cpu", 8).empty());
+        CHECK_THROWS_WITH(rrun::parse_number_list("8", "process.execCPUAffinity.initial", "cpu", 8),
+                          "process.execCPUAffinity.initial: cpu 8 out of range (at most 7)");
+        CHECK_THROWS_WITH(rrun::parse_number_list("1,,2", "x", "cpu", 8), "x: invalid cpu list \"1,,2\"");
+    }
+    SECTION("netDevices: the key is the host's name, name the one inside") {
+        doc["linux"]["netDevices"] = {{"eth1", json::object()}, {"veth7", {{"name", "ctr%d"}}}};
+        rrun::Spec spec = parse(doc);
+        auto& nd = spec.linux->net_devices;
+        REQUIRE(nd.size() == 2);
+        CHECK((nd[0].host_name == "eth1" && nd[0].name == "eth1"));
+        CHECK((nd[1].host_name == "veth7" && nd[1].name == "ctr%d"));
+        auto error = [&](json devs) {
+            doc["linux"]["netDevices"] = devs;
+            return parse_error(doc);
+        };
+        CHECK_THAT(error({{"eth1", {{"name", "a/b"}}}}), EndsWith("linux.netDevices[\"eth1\"].name: \"a/b\" is not a valid interface name (no '/', ':' or white space)"));
+        CHECK_THAT(error({{"eth1", {{"name", "sixteen_chars_xx"}}}}), Contains("an interface name has 1 to 15 characters"));
+        CHECK_THAT(error({{"eth1", {{"name", "e%dx"}}}}), EndsWith("'%' only in a trailing %d template"));
+        CHECK_THAT(error({{"eth%d", json::object()}}), Contains("linux.netDevices[\"eth%d\"]"));
+        CHECK_THAT(error({{"eth1", {{"name", "c0"}}}, {"eth2", {{"name", "c0"}}}}),
+                   EndsWith("linux.netDevices[\"eth2\"].name: \"c0\" is also the name of linux.netDevices[\"eth1\"] in the container"));
+        CHECK_THAT(error({{"eth1", {{"name", 3}}}}), Contains("linux.netDevices.eth1.name: wrong type"));
+    }
+    SECTION("intelRdt: schemata lines, enableMonitoring, closID") {
+        doc["linux"]["intelRdt"] = {{"closID", "/"}, {"l3CacheSchema", "L3:0=f"}, {"schemata", {"L2:0=3", "MB:0=20"}}, {"enableMonitoring", true}};
+        auto rdt = *parse(doc).linux->intel_rdt;
+        CHECK(rdt.clos_id == "/");
+        CHECK(*rdt.l3_cache_schema == "L3:0=f");
+        CHECK_FALSE(rdt.mem_bw_schema);
+        CHECK(rdt.schemata == std::vector<std::string>{"L2:0=3", "MB:0=20"});
+        CHECK(rdt.enable_monitoring);
+        auto error = [&](json r) {
+            doc["linux"]["intelRdt"] = r;
+            return parse_error(doc);
+        };
+        CHECK_THAT(error({{"memBwSchema", "L3:0=f"}}), Contains("linux.intelRdt.memBwSchema: does not match the pattern"));
+        CHECK_THAT(error({{"schemata", "L3:0=f"}}), Contains("linux.intelRdt.schemata: wrong type"));
+        CHECK_THAT(error({{"schemata", {"L3:0=f\nMB:0=1"}}}), EndsWith("linux.intelRdt.schemata[0]: must not contain a newline"));
+        CHECK_THAT(error({{"l3CacheSchema", "L3:0=f\n"}}), EndsWith("linux.intelRdt.l3CacheSchema: must not contain a newline"));
+        CHECK_THAT(error({{"closID", "../x"}}), Contains("linux.intelRdt.closID: must be a directory name"));
+        CHECK_THAT(error({{"closID", ""}}), EndsWith("linux.intelRdt.closID: must not be empty"));
+    }
 }
 
 TEST_CASE("name tables", "[spec]") {

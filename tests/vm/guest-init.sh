@@ -8,6 +8,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C
 SCRIPT_TIMEOUT=120
 . /etc/rrun-vm/config
+. /usr/share/rrun-vm/tap-tally.sh
 
 say() { echo "# rrun-vm: $*"; }
 poweroff_now() {
@@ -110,25 +111,7 @@ run_script() {
     kill $wd 2>/dev/null
     echo 1 >"$leaf/cgroup.kill" 2>/dev/null   # whatever the script left behind
     [ -e /tmp/rrun-vm-timed-out ] && rc=124
-    p=$(grep -c '^ok ' "$out")
-    f=$(grep '^not ok ' "$out" | grep -vc '# TODO')   # TAP: a TODO failure is known, not counted
-    if [ "$rc" -eq 77 ]; then
-        echo "# $name as $who: skipped"
-        SKIPPED=$((SKIPPED + 1))
-    else
-        if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-            case $rc in
-                124) echo "not ok - $name as $who: timed out after ${SCRIPT_TIMEOUT}s (its cgroup was killed)" ;;
-                *) echo "not ok - $name as $who: exited with $rc" ;;
-            esac
-            f=1
-        elif [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
-            echo "not ok - $name as $who: printed no ok/not ok line"
-            f=1
-        fi
-        PASSED=$((PASSED + p))
-        FAILED=$((FAILED + f))
-    fi
+    tap_tally "$name as $who" "$rc" "$out" " (its cgroup was killed)"
     us=$(( ${EPOCHREALTIME/./} - ${t0/./} ))
     echo "# --- $name as $who: exit $rc, $((us / 1000000)).$((us / 100000 % 10))s"
     for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$leaf" 2>/dev/null && break; sleep 0.1; done

@@ -31,10 +31,9 @@ say() { echo "# vm: $*"; }
 skip() { echo "1..0 # SKIP $*"; exit 77; }
 die() { echo "run-in-vm.sh: $*" >&2; exit 1; }
 elapsed() { echo "$(( $(date +%s) - T0 ))s"; }
+source "$HERE/vm-lib.sh"
 
-: "${RRUN:?RRUN must point at the built rrun binary}"
-RRUN=$(readlink -f "$RRUN")
-[ -x "$RRUN" ] || die "RRUN=$RRUN is not an executable"
+vm_rrun
 
 TIMEOUT=${RRUN_VM_TIMEOUT:-300}
 SCRIPT_TIMEOUT=${RRUN_VM_SCRIPT_TIMEOUT:-120}
@@ -42,20 +41,7 @@ SCRIPT_TIMEOUT=${RRUN_VM_SCRIPT_TIMEOUT:-120}
 # ---------------------------------------------------------------- guest scripts
 # Collected first: their "# vm-packages:", "# vm-binaries:" and "# vm-modules:"
 # lines say what else the guest needs.
-SCRIPTS=()
-if [ $# -gt 0 ]; then
-    for a in "$@"; do
-        if [ -f "$a" ]; then SCRIPTS+=("$(readlink -f "$a")")
-        elif [ -f "$GUEST_DIR/$a" ]; then SCRIPTS+=("$GUEST_DIR/$a")
-        elif [ -f "$GUEST_DIR/$a.sh" ]; then SCRIPTS+=("$GUEST_DIR/$a.sh")
-        else die "no guest script $a (looked in $GUEST_DIR)"; fi
-    done
-else
-    for s in "$GUEST_DIR"/*.sh; do
-        [ "$(basename "$s")" = lib.sh ] || SCRIPTS+=("$s")
-    done
-fi
-[ ${#SCRIPTS[@]} -gt 0 ] || die "no guest scripts"
+vm_select_scripts "$GUEST_DIR" "$@"
 declared() { # declared KEY: the words after "# KEY:" in every selected script
     grep -h "^# $1:" "${SCRIPTS[@]}" 2>/dev/null | sed "s/^# $1://" | tr -s ' \t' '\n\n' | sed '/^$/d' | sort -u
 }
@@ -64,35 +50,12 @@ EXTRA_BINARIES=$(declared vm-binaries)
 EXTRA_MODULES=$(declared vm-modules)
 
 # ---------------------------------------------------------------- host packages
-APT_UPDATED=0
-apt_update() {
-    [ $APT_UPDATED -eq 1 ] && return 0
-    apt-get update -qq >/dev/null 2>&1 || return 1
-    APT_UPDATED=1
-}
 # The packages the harness always needs on the host, by name.
-PACKAGES=(qemu-system-x86 cpio busybox-static uidmap bash jq binutils xz-utils $EXTRA_PACKAGES)
-missing=()
-installed=" $(dpkg-query -W -f='${db:Status-Status}:${Package} ' "${PACKAGES[@]}" 2>/dev/null) "
-for p in "${PACKAGES[@]}"; do [[ "$installed" == *" installed:$p "* ]] || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-    [ "$(id -u)" -eq 0 ] || skip "needs root to apt-get install ${missing[*]}"
-    command -v apt-get >/dev/null || skip "no apt-get to install ${missing[*]}"
-    say "installing ${missing[*]}"
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -o DPkg::Lock::Timeout=300 -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-        apt_update || skip "apt-get update failed"
-        DEBIAN_FRONTEND=noninteractive apt-get install -o DPkg::Lock::Timeout=300 -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
-            skip "apt-get install ${missing[*]} failed"
-    fi
-fi
+vm_need_packages qemu-system-x86 cpio busybox-static uidmap bash jq binutils xz-utils $EXTRA_PACKAGES
 QEMU=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 not found"
 
 # ---------------------------------------------------------------- kernel
-CACHE=${RRUN_VM_CACHE:-/var/cache/rrun-vm}
-if ! mkdir -p "$CACHE" 2>/dev/null || [ ! -w "$CACHE" ]; then
-    CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/rrun-vm
-    mkdir -p "$CACHE" || skip "no writable kernel cache directory"
-fi
+vm_cache_dir
 # Several runs may share the cache: one at a time fetches the kernel.
 exec 9>"$CACHE/.lock"
 flock 9
@@ -114,14 +77,14 @@ if ! find_kernel; then
     if [ -z "$pkg" ]; then
         kernel_pkg() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}'; }
         pkg=$(kernel_pkg)
-        if [ -z "$pkg" ]; then apt_update || skip "apt-get update failed"; pkg=$(kernel_pkg); fi
+        if [ -z "$pkg" ]; then vm_apt_update || skip "apt-get update failed"; pkg=$(kernel_pkg); fi
         [ -n "$pkg" ] || skip "apt-cache names no kernel package for linux-image-amd64"
     fi
     say "downloading $pkg (once; cached in $CACHE)"
     dl=$(mktemp -d "$CACHE/dl.XXXXXX")
     chmod 755 "$dl"  # apt's _apt user downloads into it
     if ! (cd "$dl" && apt-get download "$pkg" >/dev/null 2>&1); then
-        apt_update || { rm -rf "$dl"; skip "apt-get update failed"; }
+        vm_apt_update || { rm -rf "$dl"; skip "apt-get update failed"; }
         (cd "$dl" && apt-get download "$pkg" >/dev/null 2>&1) || { rm -rf "$dl"; skip "apt-get download $pkg failed"; }
     fi
     # dpkg -x, but of /boot only: the modules (330 MB) are unpacked from the
@@ -138,14 +101,7 @@ fi
 # real-mode loader and the xz decompression, which take ~10 s under TCG.
 PVH=$KDIR/vmlinux-pvh
 if [ ! -s "$PVH" ] && [ ! -e "$PVH.none" ]; then
-    off=$(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$VMLINUZ" 2>/dev/null | head -1 | cut -d: -f1)
-    # (no pipes into early-exiting readers here: pipefail would see their SIGPIPE)
-    if [ -n "$off" ] && xz -dcq --single-stream < <(tail -c +$((off + 1)) "$VMLINUZ") >"$PVH.tmp" 2>/dev/null &&
-        [[ "$(readelf -n "$PVH.tmp" 2>/dev/null)" == *"note type: (0x00000012)"* ]]; then  # XEN_ELFNOTE_PHYS32_ENTRY
-        mv "$PVH.tmp" "$PVH"
-    else
-        rm -f "$PVH.tmp"; touch "$PVH.none"   # not xz or no PVH note: boot the bzImage
-    fi
+    vm_pvh_kernel "$VMLINUZ" "$PVH" || touch "$PVH.none"   # not xz or no PVH note: boot the bzImage
 fi
 BOOT_KERNEL=$VMLINUZ
 [ -s "$PVH" ] && BOOT_KERNEL=$PVH
@@ -182,18 +138,7 @@ install_binaries() {
 BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || BUSYBOX=$(command -v busybox) || skip "no busybox"
 ldd "$BUSYBOX" >/dev/null 2>&1 && skip "$BUSYBOX is not static (apt-get install busybox-static)"
-# applet_links DIR: a symlink DIR/APPLET -> busybox for every applet, made by
-# one perl (Essential on Debian) where a loop of `ln` forks costs seconds here.
-# Symlinks, not hard links: busybox cp copies each hard link in full.
-applet_links() {
-    local dir=$1
-    if command -v perl >/dev/null; then
-        "$BUSYBOX" --list | D=$dir perl -ne 'chomp; next if $_ eq "busybox";
-            symlink("busybox", "$ENV{D}/$_") or -e "$ENV{D}/$_" or die "$_: $!\n"' || die "making busybox links failed"
-    else
-        for a in $("$BUSYBOX" --list); do [ "$a" = busybox ] || [ -e "$dir/$a" ] || ln -s busybox "$dir/$a"; done
-    fi
-}
+applet_links() { vm_applet_links "$BUSYBOX" "$1" || die "making busybox links failed"; }
 cp -L "$BUSYBOX" "$R/usr/bin/busybox"
 applet_links "$R/usr/bin"
 cp -L "$BUSYBOX" "$T/bin/busybox"
@@ -281,6 +226,7 @@ exec switch_root /newroot /sbin/rrun-vm-init
 EOF
 chmod 755 "$R/init"
 cp "$HERE/guest-init.sh" "$R/usr/sbin/rrun-vm-init"
+cp "$HERE/tap-tally.sh" "$R/usr/share/rrun-vm/"
 chmod 755 "$R/usr/sbin/rrun-vm-init"
 
 INITRD=$WORK/initrd.gz

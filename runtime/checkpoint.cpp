@@ -1,0 +1,61 @@
+// checkpoint: runc's command line over CRIU (libcontainer/criu.cpp).
+#include "cli.hpp"
+#include "criu.hpp"
+#include "error.hpp"
+
+namespace rrun::cli {
+
+const std::vector<Flag> checkpoint_flags = {
+    {"image-path", 0, true, "directory for the checkpoint image (default ./checkpoint)"},
+    {"work-path", 0, true, "directory for CRIU's log and work files (default: the image path)"},
+    {"parent-path", 0, true, "the pre-dump image this one is relative to (relative to the image path)"},
+    {"leave-running", 0, false, "leave the container running after the checkpoint"},
+    {"tcp-established", 0, false, "allow open TCP connections"},
+    {"ext-unix-sk", 0, false, "allow external unix sockets"},
+    {"shell-job", 0, false, "allow a shell job (a terminal of the session outside)"},
+    {"lazy-pages", 0, false, "not supported by rrun: an error"},
+    {"status-fd", 0, true, "not supported by rrun (goes with --lazy-pages): an error"},
+    {"page-server", 0, true, "send the memory pages to a CRIU page server at ADDRESS:PORT"},
+    {"file-locks", 0, false, "handle file locks"},
+    {"pre-dump", 0, false, "dump the memory only, the container keeps running (for a later --parent-path)"},
+    {"manage-cgroups-mode", 0, true, "cgroups mode for CRIU: soft (default), full, strict or ignore"},
+    {"empty-ns", 0, true, "create the namespace but do not dump its contents (network only)"},
+    {"auto-dedup", 0, false, "deduplicate the memory pages against the parent image"},
+};
+
+// What checkpoint and restore read the same way.
+void criu_common_options(const Args& a, CriuCommonOptions& o) {
+    o.image_path = a.get("image-path");
+    o.work_path = a.get("work-path");
+    o.manage_cgroups_mode = a.get("manage-cgroups-mode");
+    if (!o.manage_cgroups_mode.empty() && o.manage_cgroups_mode != "soft" && o.manage_cgroups_mode != "full" &&
+        o.manage_cgroups_mode != "strict" && o.manage_cgroups_mode != "ignore")
+        throw UsageError("invalid value \"" + o.manage_cgroups_mode + "\" for --manage-cgroups-mode: soft, full, strict or ignore");
+    for (auto& ns : a.all("empty-ns")) {
+        if (ns != "network") throw UsageError("invalid value \"" + ns + "\" for --empty-ns: only network is supported");
+        o.empty_net_ns = true;
+    }
+    o.tcp_established = a.flag("tcp-established");
+    o.ext_unix_sk = a.flag("ext-unix-sk");
+    o.shell_job = a.flag("shell-job");
+    o.file_locks = a.flag("file-locks");
+    o.auto_dedup = a.flag("auto-dedup");
+    // runc's lazy migration needs a page server it starts and a lazy-pages
+    // daemon on the other side; rrun has neither.
+    if (a.flag("lazy-pages")) throw UsageError("--lazy-pages is not supported by rrun");
+}
+
+int cmd_checkpoint(const RuntimeContext& ctx, const Args& a) {
+    const std::string& id = container_id(a);
+    CheckpointOptions o;
+    criu_common_options(a, o);
+    if (a.has("status-fd")) throw UsageError("--status-fd is not supported by rrun (it goes with --lazy-pages)");
+    o.parent_path = a.get("parent-path");
+    o.page_server = a.get("page-server");
+    o.leave_running = a.flag("leave-running");
+    o.pre_dump = a.flag("pre-dump");
+    checkpoint_container(ctx, id, o);
+    return 0;
+}
+
+}  // namespace rrun::cli
