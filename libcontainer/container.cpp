@@ -166,7 +166,11 @@ BundleConfig load_bundle(const std::string& bundle_arg, const std::string& confi
 
 InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     validate_container_id(opts.id);
-    auto [bundle, config_path, spec] = load_bundle(opts.bundle, opts.config_file);
+    // Named references, not a structured binding: clang 14 cannot capture those in lambdas.
+    BundleConfig loaded = load_bundle(opts.bundle, opts.config_file);
+    const std::string& bundle = loaded.bundle;
+    const std::string& config_path = loaded.config_path;
+    Spec& spec = loaded.spec;
     std::string pid_file = opts.pid_file.empty() ? "" : absolute_path(opts.pid_file);
     unique_fd exec_helper = spec.process ? exec_protection(*spec.process) : unique_fd();
     if (::chdir(bundle.c_str()) < 0) throw_errno("chdir to bundle " + bundle);

@@ -402,7 +402,11 @@ pid_t restore_container(const RuntimeContext& ctx, RestoreOptions& o) {
             throw Error("--image-path " + image + ": " + kRecordName + ": " + e.what());
         }
     }
-    auto [bundle, config_path, spec] = load_bundle(c.bundle, c.config_file);
+    // Named references, not a structured binding: clang 14 cannot capture those in lambdas.
+    BundleConfig loaded = load_bundle(c.bundle, c.config_file);
+    const std::string& bundle = loaded.bundle;
+    const std::string& config_path = loaded.config_path;
+    Spec& spec = loaded.spec;
 
     std::vector<std::string> a{"restore", "--images-dir", image, "-o", "restore.log", "-v4", "--root", "",
                                "--restore-detached", "--restore-sibling", "--evasive-devices"};

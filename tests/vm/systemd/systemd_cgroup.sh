@@ -12,7 +12,7 @@ B=$WORK/bundle
 make_bundle "$B"
 # 64 MiB, 20 tasks, half a CPU (quota 50000 of 100000), weight from 512 shares.
 set_config "$B" '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 20},
-    "cpu": {"quota": 50000, "period": 100000, "shares": 512}} | .process.args = ["sleep", "1000"] |
+    "cpu": {"quota": 50000, "period": 100000, "shares": 512}, "devices": [{"allow": false, "access": "rwm"}]} | .process.args = ["sleep", "1000"] |
     .ociVersion = "1.0.2"'  # crun 1.8.1 refuses newer versions ("unknown version specified")
 
 # driver RT NAME: RT --systemd-cgroup of the bundle as scope sdbus-NAME.scope.
@@ -41,6 +41,12 @@ driver() {
     check_eq "$name: the files hold the limits" "$want" "$(cd "$cgdir$sub" 2>/dev/null && squash "$(cat $files 2>&1)")"
     systemctl daemon-reload
     check_eq "$name: the limits hold after daemon-reload" "$want" "$(cd "$cgdir$sub" 2>/dev/null && squash "$(cat $files 2>&1)")"
+    # linux.resources.devices (the spec's default: deny all but the standard
+    # nodes) still holds after the reload: a block device made inside cannot
+    # be opened (the cgroup's device filter says EPERM; allowed, loop0 would
+    # read nothing or say ENXIO).
+    check_contains "$name: a denied device stays denied after daemon-reload" "Operation not permitted" \
+        "$("$rt" --root "$root" exec --cap CAP_MKNOD "$name" sh -c 'mknod /tmp/loop b 7 0 && head -c1 /tmp/loop' 2>&1)"
     check_eq "$name: the container sees its memory limit" 67108864 "$(cat /proc/${pid:-0}/root/sys/fs/cgroup/memory.max 2>&1 ||
         echo unreadable)"
     "$rt" --root "$root" delete --force "$name" >/dev/null 2>&1
