@@ -62,6 +62,13 @@ left_scopes() {
     done <"$WORK/ids"
 }
 wait_for test -z "$(left_scopes)"
-check_eq "podman: no scope of this script's containers is left (runtime/case)" "" "$(squash "$(left_scopes)")"
+left=$(left_scopes)
+# Seen: after checkpoint --export of a restored container and rm -f, its
+# scope stays, under runc as under rrun (podman's, then): rrun must leave no
+# more than runc does.
+check_eq "podman: rrun leaves no scope runc does not (cases left: [$(squash "$left")])" \
+    "$(echo "$left" | sed -n 's|^runc/||p' | sort)" "$(echo "$left" | sed -n 's|^rrun/||p' | sort)"
+TODO="the scope of a container checkpointed with --export stays after rm -f, under runc too" \
+    check_eq "podman: no scope of this script's containers is left (runtime/case)" "" "$(squash "$left")"
 check_eq "podman: no cgroup of rrun containers left" "" "$(find /sys/fs/cgroup -name '*criu-p-rrun*' 2>/dev/null)"
 finish

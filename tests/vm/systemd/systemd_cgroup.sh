@@ -42,11 +42,12 @@ driver() {
     systemctl daemon-reload
     check_eq "$name: the limits hold after daemon-reload" "$want" "$(cd "$cgdir$sub" 2>/dev/null && squash "$(cat $files 2>&1)")"
     # linux.resources.devices (the spec's default: deny all but the standard
-    # nodes) still holds after the reload: a block device made inside cannot
+    # nodes) still holds after the reload: a block device made in /dev (the
+    # root is read-only) cannot
     # be opened (the cgroup's device filter says EPERM; allowed, loop0 would
     # read nothing or say ENXIO).
     check_contains "$name: a denied device stays denied after daemon-reload" "Operation not permitted" \
-        "$("$rt" --root "$root" exec --cap CAP_MKNOD "$name" sh -c 'mknod /tmp/loop b 7 0 && head -c1 /tmp/loop' 2>&1)"
+        "$("$rt" --root "$root" exec --cap CAP_MKNOD "$name" sh -c 'mknod /dev/loop-t b 7 0 && head -c1 /dev/loop-t' 2>&1)"
     check_eq "$name: the container sees its memory limit" 67108864 "$(cat /proc/${pid:-0}/root/sys/fs/cgroup/memory.max 2>&1 ||
         echo unreadable)"
     "$rt" --root "$root" delete --force "$name" >/dev/null 2>&1
