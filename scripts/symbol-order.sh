@@ -58,7 +58,7 @@ profile delete delete p1
 
 # The init's side (our objects that run between clone and exec) and the
 # parent's after the init is ready (container, state), whole.
-child_objects=(init process rootfs security namespaces network passwd sync signals fs terminal exec container state)
+child_objects=(init process rootfs mount_fd procfs security namespaces network passwd sync signals fs terminal exec container state)
 objs=()
 for o in "${child_objects[@]}"; do objs+=("$BUILD_DIR/CMakeFiles/libcontainer.dir/libcontainer/$o.cpp.o"); done
 objs+=("$BUILD_DIR/CMakeFiles/rrun_seccomp.dir/seccomp/"*.cpp.o)
