@@ -114,7 +114,7 @@ int run_one(const HookPlan& h, const char* name, const char* state, size_t state
     if (timed_out) return child_fail(0, "%s %s: timed out after %d s", name, h.hook->path.c_str(), *h.hook->timeout);
     if (WIFSIGNALED(status)) return child_fail(0, "%s %s: killed by signal %d", name, h.hook->path.c_str(), WTERMSIG(status));
     if (WEXITSTATUS(status) != 0)
-        return child_fail(0, "%s %s: exit status %d: %s", name, h.hook->path.c_str(), WEXITSTATUS(status), out);
+        return child_fail(0, "%s %s: exit status %d%s%s", name, h.hook->path.c_str(), WEXITSTATUS(status), used ? ": " : "", out);
     return 0;
 }
 

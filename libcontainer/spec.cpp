@@ -3,6 +3,7 @@
 #include <sys/capability.h>
 #include <sys/resource.h>
 #include <cctype>
+#include <cstdio>
 #include <string_view>
 #include <fstream>
 
@@ -189,6 +190,26 @@ bool is_semver(const std::string& v) {
     for (size_t j = i; j < v.size(); j++)
         if (!std::isalnum(static_cast<unsigned char>(v[j])) && v[j] != '-' && v[j] != '+' && v[j] != '.') return false;
     return true;
+}
+
+bool version_at_least(const std::string& v, unsigned major, unsigned minor) {
+    unsigned ma = 0, mi = 0;
+    if (std::sscanf(v.c_str(), "%u.%u", &ma, &mi) != 2) return false;
+    return ma > major || (ma == major && mi >= minor);
+}
+
+// Before runtime-spec 1.3.0 a pids limit of 0 read as "no limit" (its Go
+// type could not tell 0 from unset): runc 1.1 and crun leave pids.max alone,
+// and engines still write it so (podman 4 turns --pids-limit -1 into 0).
+// 1.3.0 says 0 SHOULD be a real limit, as runc 1.4 does: configs that declare
+// 1.3.0 or later get it.
+void drop_zero_pids_limit(json& doc) {
+    auto l = doc.find("linux");
+    if (l == doc.end() || !l->is_object()) return;
+    auto r = l->find("resources");
+    if (r == l->end() || !r->is_object()) return;
+    auto p = r->find("pids");
+    if (p != r->end() && p->is_object() && p->contains("limit") && (*p)["limit"] == 0) p->erase("limit");
 }
 
 }  // namespace
@@ -477,6 +498,7 @@ Spec parse_spec(const std::string& text, const std::string& bundle, const std::s
     validate_config(doc, source_name);
     try {
         Spec s = spec_from_json(doc, bundle);
+        if (!version_at_least(s.oci_version, 1, 3)) drop_zero_pids_limit(doc);
         s.raw = std::make_shared<const json>(std::move(doc));
         return s;
     } catch (const json::exception& e) {

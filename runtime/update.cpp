@@ -124,6 +124,9 @@ int cmd_update(const RuntimeContext& ctx, const Args& a) {
     set("cpuset-mems", "cpu", "mems", text);
     set("pids-limit", "pids", "limit", parse_int);
     set("blkio-weight", "blockIO", "weight", parse_int);
+    // runc 1.1: a pids limit of 0 leaves the limit unchanged (runc 1.4 sets 0
+    // from --pids-limit 0; engines send -1 for "no limit").
+    if (r.contains("pids") && r["pids"].is_object() && r["pids"].value("limit", json()) == 0) r["pids"].erase("limit");
     update_container(ctx, id, r);
     return 0;
 }

@@ -7,11 +7,12 @@ set -euo pipefail
 # checks `rrun features` against the spec's features schema (test_spec_features),
 # iproute2 makes test_spec_v1_3's veth pairs; runc is the reference the tests
 # compare rrun with (e2e_test_cri_runc runs it as the runtime under test);
-# criu: test_checkpoint's "CRIU does not work on this kernel" checks.
+# criu: test_checkpoint's "CRIU does not work on this kernel" checks; binutils'
+# readelf: test_seccomp reads the build id the filter cache is keyed by.
 PACKAGES=(g++ cmake ninja-build pkg-config nlohmann-json3-dev libseccomp-dev libcap-dev catch2
           libvalijson-dev
           busybox-static uidmap python3 procps passwd util-linux bsdutils strace
-          python3-jsonschema iproute2 runc criu
+          python3-jsonschema iproute2 runc criu binutils
           clang-14 libclang-rt-14-dev lld)
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -9,6 +9,8 @@
 #include "cache.hpp"
 
 #include <dirent.h>
+#include <elf.h>
+#include <link.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,11 +35,41 @@ std::string& cache_dir() {
 
 constexpr size_t kMaxEntries = 64;
 
-// The build is part of the key: another rrun or libseccomp may compile the
-// same text differently.
+// The linker's build id of this binary (a hash of its contents), in hex; the
+// build time where there is none. Read from our own program headers: no I/O.
+std::string build_id() {
+    std::string id;
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, size_t, void* out) {
+            for (int i = 0; i < info->dlpi_phnum; i++) {
+                const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+                if (ph.p_type != PT_NOTE) continue;
+                auto* p = reinterpret_cast<const unsigned char*>(info->dlpi_addr + ph.p_vaddr);
+                for (size_t off = 0; off + sizeof(ElfW(Nhdr)) <= ph.p_memsz;) {
+                    auto* n = reinterpret_cast<const ElfW(Nhdr)*>(p + off);
+                    const unsigned char* name = p + off + sizeof *n;
+                    const unsigned char* desc = name + ((n->n_namesz + 3) & ~3u);
+                    if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
+                        auto* s = static_cast<std::string*>(out);
+                        for (unsigned j = 0; j < n->n_descsz; j++) s->append({"0123456789abcdef"[desc[j] >> 4], "0123456789abcdef"[desc[j] & 15]});
+                        return 1;
+                    }
+                    off = static_cast<size_t>(desc - p) + ((n->n_descsz + 3) & ~3u);
+                }
+            }
+            return 1;  // the first object is the program itself
+        },
+        &id);
+    return id.empty() ? std::string("built " __DATE__ " " __TIME__) : "build-id " + id;
+}
+
+// The build is part of the key: another rrun, or the same source rebuilt with a
+// changed filter compiler, or another libseccomp may compile the same text
+// differently.
 std::string key_of(const std::string& profile) {
+    static const std::string build = build_id();
     const scmp_version* v = seccomp_version();
-    return "rrun seccomp cache 1; built " __DATE__ " " __TIME__ "; libseccomp " + std::to_string(v->major) + "." +
+    return "rrun seccomp cache 1; " + build + "; libseccomp " + std::to_string(v->major) + "." +
            std::to_string(v->minor) + "." + std::to_string(v->micro) + "\n" + profile;
 }
 

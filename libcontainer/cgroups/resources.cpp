@@ -149,7 +149,7 @@ std::vector<Write> v1_writes(const json& r) {
         if (auto v = str(*c, "mems", f + "mems"); v && !v->empty()) out.push_back({"cpuset", "cpuset.mems", *v, f + "mems"});
     }
     if (const json* p = member(r, "pids")) {
-        if (auto v = num(*p, "limit", P + "pids.limit"); v && *v != 0) out.push_back({"pids", "pids.max", max_or(*v), P + "pids.limit"});
+        if (auto v = num(*p, "limit", P + "pids.limit")) out.push_back({"pids", "pids.max", max_or(*v), P + "pids.limit"});
     }
     if (const json* io = member(r, "blockIO")) {
         std::string f = P + "blockIO.";
@@ -240,7 +240,7 @@ std::vector<Write> v2_writes(const json& r, std::optional<int64_t> current_memor
         if (auto v = str(*c, "mems", f + "mems"); v && !v->empty()) out.push_back({"cpuset", "cpuset.mems", *v, f + "mems"});
     }
     if (const json* p = member(r, "pids")) {
-        if (auto v = num(*p, "limit", P + "pids.limit"); v && *v != 0) out.push_back({"pids", "pids.max", max_or(*v), P + "pids.limit"});
+        if (auto v = num(*p, "limit", P + "pids.limit")) out.push_back({"pids", "pids.max", max_or(*v), P + "pids.limit"});
     }
     if (const json* io = member(r, "blockIO")) {
         std::string f = P + "blockIO.";

@@ -205,6 +205,15 @@ t_res_pids() {
 }
 t config-linux.resources.pids "config-linux.md#pids" "resources.pids.limit sets the pids controller's limit" t_res_pids
 
+t_res_pids_zero() {
+    # 1.3.0: "0 is a valid limit value ... and SHOULD be treated as such"
+    cgroup_container pids "{'pids': {'limit': 0}}; c['ociVersion'] = '1.3.0'"
+    local f="/sys/fs/cgroup/pids$(cgroup_v1_path "$PID" pids)/pids.max"
+    [ "$(cat "$f" 2>/dev/null)" = 0 ] || fail "pids.max is [$(cat "$f" 2>/dev/null)], not 0"
+    pass
+}
+t config-linux.resources.pids-zero "config-linux.md#pids" "a pids limit of 0 SHOULD be treated as a limit (1.3.0)" t_res_pids_zero
+
 t_res_memory() {
     cgroup_container memory "{'memory': {'limit': 67108864}}"
     local f="/sys/fs/cgroup/memory$(cgroup_v1_path "$PID" memory)/memory.limit_in_bytes"

@@ -291,5 +291,35 @@ check_eq "rootless with resources fails" 1 $rc
 check_contains "rootless with resources: the error says why" "linux.resources asks for limits but no cgroup is delegated" "$out"
 check_not_contains "rootless with resources: the program did not run" "hello" "$out"
 check_true "rootless failure leaves no state" test -z "$(ls "$ROOTLESS_XDG/rrun" 2>/dev/null)"
+# A pids limit of 0 before runtime-spec 1.3.0 is no limit (podman 4 writes it for
+# --pids-limit -1): rootless it asks for no delegation.
+set_config "$RB" "c['ociVersion'] = '1.0.2'; c['linux']['resources'] = {'pids': {'limit': 0}}"
+out=$(as_user "$RRUN run --bundle $RB rl3" 2>&1)
+check_eq "rootless, pids limit 0 in a 1.0 config: no limit asked, the program ran" "hello" "$out"
+
+# --- pids limit 0: before runtime-spec 1.3.0 "no limit" (runc 1.1, crun);
+# from 1.3.0 a limit ("SHOULD be treated as such", as runc 1.4 does).
+need_runc
+CG=$PFX-pids0
+pids0() {  # pids0 VERSION COMMAND...: pids.max the container saw, and whether a fork worked
+    set_config "$B" "c['ociVersion'] = '$1'; c['linux']['cgroupsPath'] = '/$CG'; c['linux']['resources'] = {'pids': {'limit': 0}}"
+    # busybox sh exits when a fork fails, saying so.
+    set_args "$B" sh -c 'read m < /sys/fs/cgroup/pids/pids.max; echo $m; (true) && echo fork'
+    shift; "$@" 2>&1 | tr '\n' ' '
+
+}
+rrun_seen=$(pids0 1.0.2 r run --bundle "$B" p0a); runc_seen=$(pids0 1.0.2 rc_ run --bundle "$B" p0b)
+check_eq "pids limit 0, ociVersion 1.0.2: no limit, as runc" "$runc_seen" "$rrun_seen"
+check_eq "pids limit 0, ociVersion 1.0.2: the container saw max and could fork" "max fork " "$rrun_seen"
+check_eq "pids limit 0, ociVersion 1.3.0: a limit of 0, forks refused" "0 sh: can't fork: Resource temporarily unavailable " "$(pids0 1.3.0 r run --bundle "$B" p0c)"
+check_true "pids limit 0: no cgroup left" no_cgroup_left "$CG"
+# update: 0 leaves the limit as it was (runc 1.1's --pids-limit 0).
+set_config "$B" "c['ociVersion'] = '1.3.0'; c['linux']['cgroupsPath'] = '/$CG'; c['linux']['resources'] = {'pids': {'limit': 9}}"
+set_args "$B" sleep 100
+r run -d --bundle "$B" p0d
+r update --pids-limit 0 p0d
+echo '{"pids": {"limit": 0}}' | r update --resources - p0d
+check_eq "update --pids-limit 0 / resources limit 0: the limit unchanged" 9 "$(cat /sys/fs/cgroup/pids/$CG/pids.max)"
+r delete -f p0d
 
 finish

@@ -111,6 +111,15 @@ out=$("$RRUN" --root "$STATE_ROOT" --debug --log "$WORK/u.log" run -b "$B" u1 2>
 check_eq "an unknown syscall name is no error" 0 $rc
 check_contains "the rest of the entry applies" "Operation not permitted" "$out"
 check_contains "the debug log names the skipped syscall" "unknown syscall \\\"$unknown\\\"" "$(cat "$WORK/u.log")"
+# The cached program is keyed by this binary's build id: a rebuilt rrun (a
+# changed filter compiler) compiles again instead of reusing an old program.
+entry=$(grep -l "$unknown" /run/rrun/.seccomp-cache/*.bpf 2>/dev/null | head -1)
+bid=$(readelf -n "$RRUN" 2>/dev/null | sed -n 's/.*Build ID: //p')
+if [ -n "$entry" ] && [ -n "$bid" ]; then
+    check_contains "the cache entry's key names this binary's build id" "build-id $bid;" "$(head -c 200 "$entry" | tr -d '\0')"
+else
+    echo "# skip: cache key check (entry: ${entry:-none}, build id: ${bid:-none, no readelf})"
+fi
 
 # --- NOTIFY: the listener gets the state and the fd, and answers mkdir.
 SOCK=$WORK/listener.sock

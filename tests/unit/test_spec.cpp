@@ -231,6 +231,21 @@ TEST_CASE("a relative mount destination is relative to \"/\" (deprecated, runtim
     CHECK(parse(doc).mounts[1].destination == "/../x");  // resolved inside the rootfs when mounted
 }
 
+TEST_CASE("a pids limit of 0 is a limit from runtime-spec 1.3.0 on, and no limit before", "[spec]") {
+    json doc = minimal_config();
+    doc["linux"]["resources"] = {{"pids", {{"limit", 0}}}};
+    auto limit = [&](const char* version) {
+        doc["ociVersion"] = version;
+        return (*parse(doc).raw)["linux"]["resources"]["pids"].value("limit", json());
+    };
+    CHECK(limit("1.3.0") == 0);
+    CHECK(limit("1.4.0-rc.1") == 0);
+    CHECK(limit("1.2.1").is_null());
+    CHECK(limit("1.0.2-dev").is_null());
+    doc["linux"]["resources"]["pids"]["limit"] = 5;
+    CHECK(limit("1.2.0") == 5);
+}
+
 TEST_CASE("optional sections may be absent", "[spec]") {
     json doc = {{"ociVersion", "1.0.0"}};
     rrun::Spec s = parse(doc);
