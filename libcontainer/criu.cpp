@@ -39,6 +39,7 @@
 #include "cgroups/cgroups.hpp"
 #include "error.hpp"
 #include "fs.hpp"
+#include "hooks.hpp"
 #include "log.hpp"
 #include "rootfs.hpp"
 #include "spec.hpp"
@@ -57,6 +58,11 @@ using json = nlohmann::json;
 constexpr const char* kRecordName = "rrun-checkpoint.json";
 constexpr const char* kNetNsKey = "extRootNetNS";  // runc's names, so images interchange
 constexpr const char* kPidNsKey = "extRootPidNS";
+constexpr const char* kConsoleKey = "rrun-console";  // the external /dev/console mount
+// restore's hooks: the file rrun, run by CRIU as its action script, reads,
+// and the one it leaves its error in.
+constexpr const char* kHooksName = "criu-hooks.json";
+constexpr const char* kHooksError = "criu-hooks.error";
 
 struct CriuProcess {
     std::vector<std::string> args;
@@ -140,7 +146,8 @@ std::vector<std::string> split_lines(const std::string& text) {
     return out;
 }
 
-// The lines of TEXT that start with "Error" (CRIU's), the last few, joined.
+// CRIU's "Error" lines of TEXT, joined: the first (usually the cause, such as
+// "File count has bad size 3 (expect 2)") and the last few (what failed).
 std::string error_lines(const std::string& text, size_t keep = 2) {
     std::vector<std::string> found;
     for (auto& line : split_lines(text)) {
@@ -148,7 +155,9 @@ std::string error_lines(const std::string& text, size_t keep = 2) {
         if (at != std::string::npos) found.push_back(line.substr(at));
     }
     std::string out;
-    for (size_t k = found.size() > keep ? found.size() - keep : 0; k < found.size(); k++)
+    size_t from = found.size() > keep ? found.size() - keep : 0;
+    if (from > 0) out = found[0] + (from > 1 ? "; ..." : "");
+    for (size_t k = from; k < found.size(); k++)
         out += (out.empty() ? "" : "; ") + found[k];
     return out;
 }
@@ -360,6 +369,16 @@ void checkpoint_container(const RuntimeContext& ctx, const std::string& id, cons
             record["stdio"].push_back(key);
             if ((key.rfind("tty[", 0) == 0 || key.rfind("file[", 0) == 0) && declared.insert(key).second)
                 a.insert(a.end(), {"--external", key});
+            // The init's /dev/console is its pty slave bound from the
+            // container's devpts; CRIU can dump such a mount only with the
+            // master in the tree (or the RPC's orphan-pts-master, runc's way).
+            // Declared external, it is bound again from the new pty at restore.
+            auto console = mounts.find("/dev/console");
+            if (key.rfind("tty[", 0) == 0 && console != mounts.end() && console->second.fstype == "devpts" &&
+                !record.contains("console")) {
+                a.insert(a.end(), {"--external", std::string("mnt[/dev/console]:") + kConsoleKey});
+                record["console"] = true;
+            }
         }
 
         made_image = ensure_dir(image, "image-path");
@@ -472,6 +491,7 @@ pid_t restore_container(const RuntimeContext& ctx, RestoreOptions& o) {
         if (::ptsname_r(master.get(), name, sizeof name) != 0) throw_errno("ptsname");
         slave = unique_fd(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
         if (!slave) throw_errno(std::string("open ") + name);
+        if (record.value("console", false)) a.insert(a.end(), {"--external", std::string("mnt[") + kConsoleKey + "]:" + name});
     }
     std::set<std::string> done;
     for (size_t fd = 0; fd < stdio.size() && fd < 3; fd++) {
@@ -550,6 +570,23 @@ pid_t restore_container(const RuntimeContext& ctx, RestoreOptions& o) {
         throw_errno("remount " + criu_root + " read-only");
     std::string pid_path = join_path(dir_path, "criu.pid");
     a.insert(a.end(), {"--pidfile", pid_path});
+    // prestart and createRuntime hooks run where runc runs them: at CRIU's
+    // setup-namespaces, once the restored init exists (its pid in the state)
+    // and before its tasks are restored. CRIU's command line has no RPC
+    // notification, so CRIU runs rrun itself as its action script.
+    std::string hooks_path = join_path(dir_path, kHooksName);
+    bool hooks = !spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty();
+    if (hooks) {
+        json h{{"state", json::parse(oci_state_json(st, Status::creating))}};
+        for (const char* kind : {"prestart", "createRuntime"})
+            if (spec.raw && spec.raw->contains("hooks") && (*spec.raw)["hooks"].contains(kind)) h[kind] = (*spec.raw)["hooks"][kind];
+        write_file_atomic(hooks_path, h.dump(), 0600);
+        char self[4096];
+        ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n <= 0) throw_errno("readlink /proc/self/exe");
+        a.insert(a.end(), {"--action-script", std::string(self, static_cast<size_t>(n))});
+        ::setenv(kCriuHooksEnv, hooks_path.c_str(), 1);
+    }
     log_debug("criu " + [&] {
         std::string s;
         for (auto& x : a) s += x + " ";
@@ -557,6 +594,16 @@ pid_t restore_container(const RuntimeContext& ctx, RestoreOptions& o) {
     }());
     int rc = run_criu(ctx.criu, {a, &cg, nullptr});
     keep.clear();
+    if (hooks) {
+        ::unsetenv(kCriuHooksEnv);
+        std::string failed;
+        try {
+            failed = read_file(join_path(dir_path, kHooksError));
+        } catch (const Error&) {
+        }
+        if (!failed.empty()) throw Error("restore container " + c.id + ": " + failed);
+        ::unlink(hooks_path.c_str());
+    }
     if (rc != 0) criu_failed(ctx.criu, "restore container " + c.id, join_path(work, "restore.log"));
     pid = static_cast<pid_t>(std::atoi(read_file(pid_path).c_str()));
     if (pid <= 0) throw Error("restore container " + c.id + ": criu wrote no pid to " + pid_path);
@@ -571,6 +618,37 @@ pid_t restore_container(const RuntimeContext& ctx, RestoreOptions& o) {
     if (!c.pid_file.empty()) write_file_atomic(absolute_path(c.pid_file), std::to_string(pid), 0644);
     cleanup.dismiss();
     return pid;
+}
+
+int criu_action_script(const char* action, const char* hooks_path) {
+    // The hooks inherit our environment; CRIU's and ours are not theirs.
+    std::string path = hooks_path;
+    ::unsetenv(kCriuHooksEnv);
+    ::unsetenv("CRTOOLS_SCRIPT_ACTION");
+    if (std::strcmp(action, "setup-namespaces") != 0) return 0;
+    // CRIU runs its scripts with stdin closed: the hooks' state pipe must not
+    // land on fd 0 (the hook's stdin would be closed by its own dup2).
+    for (int fd = 0; fd < 3; fd++)
+        if (::fcntl(fd, F_GETFD) < 0 && ::open("/dev/null", O_RDWR) < 0) return 1;
+    std::string dir = path.substr(0, path.rfind('/') + 1);
+    try {
+        json h = json::parse(read_file(path));
+        const char* pid = ::getenv("CRTOOLS_INIT_PID");
+        if (!pid || std::atoi(pid) <= 0) throw Error("CRIU gave the setup-namespaces script no CRTOOLS_INIT_PID");
+        h["state"]["pid"] = std::atoi(pid);
+        std::string state = h["state"].dump(2);
+        for (const char* kind : {"prestart", "createRuntime"})
+            if (h.contains(kind)) run_hooks(hooks_from_json(h[kind]), kind, state);
+        return 0;
+    } catch (const std::exception& e) {
+        // CRIU logs our stderr in restore.log; restore reads this file.
+        try {
+            write_file_atomic(dir + kHooksError, e.what(), 0600);
+        } catch (const Error&) {
+        }
+        std::fprintf(stderr, "rrun: %s\n", e.what());
+        return 1;
+    }
 }
 
 }  // namespace rrun

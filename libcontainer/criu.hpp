@@ -41,4 +41,10 @@ void checkpoint_container(const RuntimeContext& ctx, const std::string& id, cons
 // Returns the restored init's pid, a child of ours.
 pid_t restore_container(const RuntimeContext& ctx, RestoreOptions& opts);
 
+// restore gives CRIU rrun as its --action-script, with this variable naming
+// the hooks to run (prestart and createRuntime, at setup-namespaces, as runc
+// does on its RPC notification); main() calls this when CRIU runs it.
+constexpr const char* kCriuHooksEnv = "RRUN_CRIU_HOOKS";
+int criu_action_script(const char* action, const char* hooks_path);
+
 }  // namespace rrun

@@ -5,23 +5,31 @@
 
 namespace rrun::cli {
 
-const std::vector<Flag> checkpoint_flags = {
-    {"image-path", 0, true, "directory for the checkpoint image (default ./checkpoint)"},
+// The flags checkpoint and restore share (CRIU's options on both sides).
+const std::vector<Flag> criu_common_flags = {
+    {"image-path", 0, true, "directory of the checkpoint image (default ./checkpoint)"},
     {"work-path", 0, true, "directory for CRIU's log and work files (default: the image path)"},
-    {"parent-path", 0, true, "the pre-dump image this one is relative to (relative to the image path)"},
-    {"leave-running", 0, false, "leave the container running after the checkpoint"},
     {"tcp-established", 0, false, "allow open TCP connections"},
     {"ext-unix-sk", 0, false, "allow external unix sockets"},
     {"shell-job", 0, false, "allow a shell job (a terminal of the session outside)"},
-    {"lazy-pages", 0, false, "not supported by rrun: an error"},
-    {"status-fd", 0, true, "not supported by rrun (goes with --lazy-pages): an error"},
-    {"page-server", 0, true, "send the memory pages to a CRIU page server at ADDRESS:PORT"},
     {"file-locks", 0, false, "handle file locks"},
-    {"pre-dump", 0, false, "dump the memory only, the container keeps running (for a later --parent-path)"},
     {"manage-cgroups-mode", 0, true, "cgroups mode for CRIU: soft (default), full, strict or ignore"},
-    {"empty-ns", 0, true, "create the namespace but do not dump its contents (network only)"},
+    {"empty-ns", 0, true, "create the namespace but do not dump or restore its contents (network only)"},
     {"auto-dedup", 0, false, "deduplicate the memory pages against the parent image"},
+    {"lazy-pages", 0, false, "not supported by rrun: an error"},
 };
+
+const std::vector<Flag> checkpoint_flags = [] {
+    std::vector<Flag> f = criu_common_flags;
+    f.insert(f.end(), {
+        {"parent-path", 0, true, "the pre-dump image this one is relative to (relative to the image path)"},
+        {"leave-running", 0, false, "leave the container running after the checkpoint"},
+        {"status-fd", 0, true, "not supported by rrun (goes with --lazy-pages): an error"},
+        {"page-server", 0, true, "send the memory pages to a CRIU page server at ADDRESS:PORT"},
+        {"pre-dump", 0, false, "dump the memory only, the container keeps running (for a later --parent-path)"},
+    });
+    return f;
+}();
 
 // What checkpoint and restore read the same way.
 void criu_common_options(const Args& a, CriuCommonOptions& o) {

@@ -151,7 +151,7 @@ const std::vector<Command>& commands() {
               {"interval", 0, true, "time between stats events (default 5s)"}},
              1, 1, false, cmd_events},
             {"checkpoint", nullptr, "[flags] CONTAINER_ID", "checkpoint a running container with CRIU", checkpoint_flags, 1, 1, false, cmd_checkpoint},
-            {"restore", nullptr, "[flags] CONTAINER_ID", "restore a container from a CRIU checkpoint", restore_flags, 1, 1, false, cmd_restore},
+            {"restore", nullptr, "[flags] CONTAINER_ID", "restore a container from a CRIU checkpoint", restore_flags(), 1, 1, false, cmd_restore},
         };
     }();
     return table;

@@ -82,7 +82,8 @@ int cmd_not_yet(const RuntimeContext&, const Args&);
 int cmd_checkpoint(const RuntimeContext&, const Args&);
 int cmd_restore(const RuntimeContext&, const Args&);
 extern const std::vector<Flag> checkpoint_flags;
-extern const std::vector<Flag> restore_flags;
+extern const std::vector<Flag> criu_common_flags;  // the flags both share
+const std::vector<Flag>& restore_flags();
 extern const std::vector<Flag> exec_flags;
 
 // create and run share their flags and their reading of them.

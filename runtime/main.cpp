@@ -2,11 +2,13 @@
 // command; each command lives in its own file.
 #include <unistd.h>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "cli.hpp"
+#include "criu.hpp"
 #include "error.hpp"
 #include "exe_seal.hpp"
 #include "log.hpp"
@@ -111,6 +113,9 @@ int run_main(const std::vector<std::string>& argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // restore's CRIU runs rrun as its action script (libcontainer/criu.cpp).
+    if (const char* hooks = std::getenv(rrun::kCriuHooksEnv))
+        if (const char* action = std::getenv("CRTOOLS_SCRIPT_ACTION")) return rrun::criu_action_script(action, hooks);
     rrun::remember_argv(argv);
     std::vector<std::string> args(argv, argv + argc);
     try {

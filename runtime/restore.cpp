@@ -1,6 +1,7 @@
 // restore: runc's command line over CRIU (libcontainer/criu.cpp); in the
 // foreground it waits for the restored container as `run` does.
 #include <sys/prctl.h>
+#include <string_view>
 
 #include "cli.hpp"
 #include "criu.hpp"
@@ -11,26 +12,25 @@ namespace rrun::cli {
 
 void criu_common_options(const Args& a, CriuCommonOptions& o);
 
-const std::vector<Flag> restore_flags = {
-    {"console-socket", 0, true, "unix socket that receives the new pty master of a checkpointed terminal"},
-    {"image-path", 0, true, "directory of the checkpoint image (default ./checkpoint)"},
-    {"work-path", 0, true, "directory for CRIU's log and work files (default: the image path)"},
-    {"tcp-established", 0, false, "restore open TCP connections"},
-    {"ext-unix-sk", 0, false, "allow external unix sockets"},
-    {"shell-job", 0, false, "allow a shell job"},
-    {"file-locks", 0, false, "restore file locks"},
-    {"manage-cgroups-mode", 0, true, "cgroups mode for CRIU: soft (default), full, strict or ignore"},
-    {"bundle", 'b', true, "path to the bundle directory (default: the current directory)"},
-    {"detach", 'd', false, "detach from the container's process"},
-    {"pid-file", 0, true, "file to write the restored init's pid to"},
-    {"no-subreaper", 0, false, "do not become a subreaper while waiting in the foreground"},
-    {"no-pivot", 0, false, "accepted for runc compatibility (CRIU sets the root up itself)"},
-    {"empty-ns", 0, true, "create the namespace but do not restore its contents (network only)"},
-    {"auto-dedup", 0, false, "deduplicate the memory pages as they are restored"},
-    {"lazy-pages", 0, false, "not supported by rrun: an error"},
-    {"lsm-profile", 0, true, "TYPE:NAME of the LSM profile to restore with"},
-    {"lsm-mount-context", 0, true, "SELinux mount context to restore the mounts with"},
-};
+// checkpoint's CRIU flags, create's --bundle and --pid-file, and restore's
+// own. Built on first use: the tables it copies are other files' statics.
+const std::vector<Flag>& restore_flags() {
+    static const std::vector<Flag> table = [] {
+        std::vector<Flag> f = criu_common_flags;
+        for (auto& c : create_flags)
+            if (std::string_view(c.name) == "bundle" || std::string_view(c.name) == "pid-file") f.push_back(c);
+        f.insert(f.end(), {
+            {"console-socket", 0, true, "unix socket that receives the new pty master of a checkpointed terminal"},
+            {"detach", 'd', false, "detach from the container's process"},
+            {"no-subreaper", 0, false, "do not become a subreaper while waiting in the foreground"},
+            {"no-pivot", 0, false, "accepted for runc compatibility (CRIU sets the root up itself)"},
+            {"lsm-profile", 0, true, "TYPE:NAME of the LSM profile to restore with"},
+            {"lsm-mount-context", 0, true, "SELinux mount context to restore the mounts with"},
+        });
+        return f;
+    }();
+    return table;
+}
 
 int cmd_restore(const RuntimeContext& ctx, const Args& a) {
     RestoreOptions o;

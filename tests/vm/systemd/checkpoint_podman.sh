@@ -18,9 +18,6 @@ for rt in "$RRUN" runc; do
     x=$(basename "$rt")
     for net in none default tty; do
         n=criu-p-$x-$net
-        # Known: rrun's checkpoint of a terminal container fails (CRIU is told
-        # the pty is an external tty; runc uses the RPC's orphan-pts-master).
-        TODO=; [ "$x" = rrun ] && [ $net = tty ] && TODO="rrun cannot checkpoint a terminal container yet (#20)"
         on_exit "podman rm -f $n; podman rm -f $n-imp"
         netflag=(); [ $net = none ] && netflag=(--network none)
         [ $net = tty ] && netflag=(--network none -t)   # a terminal: conmon holds the master
