@@ -10,10 +10,11 @@ As root it measures three sections, each in a child process of its own:
   rootless  the same namespace, as an unprivileged user
 
 Every figure is measured interleaved: iteration i runs each runtime once, in
-a rotating order, so that a load change on the machine hits all alike.
+each order in turn, so that a load change on the machine hits all alike.
 The benchmark reports; it never fails on a figure.
 """
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -189,8 +190,15 @@ def usable(rt, bundle):
 
 
 def rotate(items, i):
-    k = i % len(items)
-    return items[k:] + items[:k]
+    """Iteration I's order: each permutation in turn, so that every runtime
+    follows every other equally often. A rotation (a b c, b c a, c a b) has
+    each one always after the same one, and a runtime's create is cheaper
+    when the one before it wrote a pid to a cgroup.procs just before: the
+    kernel's cgroup_threadgroup_rwsem stays writable without an RCU grace
+    period for ~one grace period after a writer (bench/README.md). crun,
+    always after rrun, was measured with rrun's write just before its own."""
+    perms = list(itertools.permutations(items))
+    return list(perms[i % len(perms)])
 
 
 def measure_run(rts, bundle, n, floor_argv, seccomp_bundle=None):

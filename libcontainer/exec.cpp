@@ -128,7 +128,10 @@ int exec_grandchild(ProcessPlan& plan, int root, int sync) {
 // The intermediate process: joins the namespaces with one setns on the init's
 // pidfd (user first, so the pid namespace is joined with its privileges, which
 // a rootless parent lacks), then forks the process proper into the pid namespace.
-int exec_child(ProcessPlan& plan, int pidfd, int ns_flags, int root, int sync) {
+int exec_child(ProcessPlan& plan, int pidfd, int ns_flags, int root, int sync, std::vector<CgroupTasksFile>& cgroup_tasks) {
+    // Into the container's v1 cgroups by ourselves (cgroup_open_self_join):
+    // the process we fork inherits them.
+    if (cgroup_join_self(cgroup_tasks) < 0) return -1;
     SyncMessage msg;
     if (!sync_recv(sync, msg) || msg.type != SyncType::parent_done) return child_fail(0, "parent went away");
     if (ns_flags && ::setns(pidfd, ns_flags) < 0) return child_fail(errno, "join the container's namespaces");
@@ -209,13 +212,15 @@ ExecProcess exec_in_container(const RuntimeContext& ctx, ExecOptions& opts) {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
     unique_fd parent_end(pair[0]), child_end(pair[1]);
+    std::vector<CgroupTasksFile> cgroup_tasks;
+    if (opts.cgroups.empty()) cgroup_tasks = cgroup_open_self_join(CgroupHandle{st.cgroup_path});
     int child_pidfd = -1;
     pid_t pid = clone_process(0, &child_pidfd);
     if (pid < 0) throw_errno("clone the exec process");
     if (pid == 0) {
         parent_end.reset();
         ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        exec_child(plan, pidfd.get(), ns_flags, init_root.get(), child_end.get());
+        exec_child(plan, pidfd.get(), ns_flags, init_root.get(), child_end.get(), cgroup_tasks);
         sync_send(child_end.get(), child_failure());
         _exit(127);
     }
@@ -234,7 +239,7 @@ ExecProcess exec_in_container(const RuntimeContext& ctx, ExecOptions& opts) {
     };
     try {
         if (opts.cgroups.empty())
-            cgroup_enter(CgroupHandle{st.cgroup_path}, pid);
+            cgroup_enter(CgroupHandle{st.cgroup_path}, pid, cgroup_tasks);
         else
             cgroup_enter_sub(CgroupHandle{st.cgroup_path}, opts.cgroups, pid);
     } catch (const Error& e) {

@@ -23,6 +23,7 @@ struct InitPlan {
     unique_fd exec_fifo;   // held O_RDWR: init blocks reading it until `start`
     unique_fd start_result;  // fifo held O_RDWR|O_CLOEXEC: see ContainerDir::start_result_path
     CgroupHandle cgroup;   // joined by the parent before the init goes on
+    std::vector<CgroupTasksFile> cgroup_tasks;  // the v1 ones the init joins itself (cgroup_open_self_join)
     int state_lock_fd = -1;  // the parent's lock on the state dir: the child must not hold it
     // Hooks: prestart/createRuntime run by the parent while the init waits
     // after its mounts; createContainer/startContainer run by the init itself.
@@ -32,7 +33,8 @@ struct InitPlan {
     // anything: create records the pid so that a crash from here on leaves a
     // state `delete --force` can clean up.
     std::function<void(pid_t)> on_spawned;
-    // Called once the init is in its cgroup, before it goes on (intelRdt's tasks file).
+    // Called once the parent moved the init into its cgroup (the v1 hierarchies
+    // it joins itself: cgroup_tasks), before it goes on (intelRdt's tasks file).
     std::function<void(pid_t)> on_joined;
 };
 

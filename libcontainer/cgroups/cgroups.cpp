@@ -24,6 +24,7 @@
 #include "error.hpp"
 #include "fs.hpp"
 #include "log.hpp"
+#include "sync.hpp"
 
 namespace rrun {
 using nlohmann::json;
@@ -658,7 +659,14 @@ CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std
         // Nothing is made yet: systemd makes the scope once the init exists
         // (cgroup_enter). The handle names the unit first, then the cgroup in
         // each hierarchy.
-        if (L.mode == CgroupMode::unified) sd->resources = systemd_resource_props(writes);
+        sd->v1 = L.mode != CgroupMode::unified;
+        sd->resources = sd->v1 ? systemd_v1_resource_props(writes) : systemd_resource_props(writes);
+        // The devices as unit properties, rootless too: a user manager keeps
+        // them but cannot apply them (as we cannot ours), so there they are
+        // runc's as they are (whose rules deny what they do not allow).
+        auto devices = systemd_device_props(ctx.rootless ? device_rules(*res, spec) : rules,
+                                            try_read("/proc/devices").value_or(""), !ctx.rootless);
+        sd->resources.insert(sd->resources.end(), devices.begin(), devices.end());
         sd->writes = std::move(writes);
         sd->rules = std::move(rules);
         std::string handle = systemd_marker(sd->unit);
@@ -697,9 +705,36 @@ static void systemd_enter(const CgroupHandle& handle, pid_t pid) {
     if (layout().mode == CgroupMode::unified && device_rules_restrict(s.rules)) attach_device_program(v2_dir(dirs)->path, s.rules);
 }
 
-void cgroup_enter(const CgroupHandle& handle, pid_t pid) {
+void cgroup_enter(const CgroupHandle& handle, pid_t pid, const std::vector<CgroupTasksFile>& self_joined) {
     if (handle.systemd) return systemd_enter(handle, pid);
-    for (auto& d : dirs_of(handle)) write_file(d.path + "/cgroup.procs", std::to_string(pid));
+    for (auto& d : dirs_of(handle)) {
+        std::string tasks = d.path + "/tasks";
+        if (std::none_of(self_joined.begin(), self_joined.end(), [&](auto& f) { return f.path == tasks; }))
+            write_file(d.path + "/cgroup.procs", std::to_string(pid));
+    }
+}
+
+std::vector<CgroupTasksFile> cgroup_open_self_join(const CgroupHandle& handle) {
+    std::vector<CgroupTasksFile> files;
+    if (handle.systemd || systemd_unit_of(handle.path)) return files;
+    for (auto& d : dirs_of(handle)) {
+        if (d.h->v2) continue;
+        std::string path = d.path + "/tasks";
+        unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+        // A delegation that chowned cgroup.procs only: the parent writes that.
+        if (!fd && (errno == EACCES || errno == EPERM)) continue;
+        if (!fd) throw_errno("open " + path);
+        files.push_back({std::move(fd), std::move(path)});
+    }
+    return files;
+}
+
+int cgroup_join_self(std::vector<CgroupTasksFile>& files) {
+    for (auto& f : files) {
+        if (::write(f.fd.get(), "0", 1) != 1) return child_fail(errno, "join cgroup %s", f.path.c_str());
+        f.fd.reset();  // nothing the container runs later holds a host cgroup file
+    }
+    return 0;
 }
 
 void cgroup_enter_sub(const CgroupHandle& handle, const std::vector<std::string>& subs, pid_t pid) {
@@ -831,8 +866,8 @@ void cgroup_update(const CgroupHandle& handle, const json& resources) {
     auto writes = writes_for(L, resources, current_memory);
     check_controllers(dirs, writes);
     // systemd rewrites the files it manages at daemon-reload: the unit's properties first.
-    if (auto unit = systemd_unit_of(handle.path); unit && L.mode == CgroupMode::unified)
-        systemd_set_properties(*unit, systemd_resource_props(writes));
+    if (auto unit = systemd_unit_of(handle.path))
+        systemd_set_properties(*unit, L.mode == CgroupMode::unified ? systemd_resource_props(writes) : systemd_v1_resource_props(writes));
     for (auto& d : dirs)
         if (d.h->v2) enable_controllers(d, v2_needed(writes, L), false);
     apply_writes(dirs, writes);

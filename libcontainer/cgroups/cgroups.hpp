@@ -9,6 +9,7 @@
 
 #include "context.hpp"
 #include "spec.hpp"
+#include "unique_fd.hpp"
 
 namespace rrun {
 namespace cg {
@@ -35,8 +36,24 @@ struct CgroupHandle {
 // before the first directory is made (create records it for a crash of ours).
 CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std::string& id,
                           const std::function<void(const CgroupHandle&)>& before_create = {});
-// Parent side, after clone and before the init goes on: moves PID in.
-void cgroup_enter(const CgroupHandle& cg, pid_t pid);
+// A process joins the v1 hierarchies itself: "0" written to a `tasks` file
+// by the one thread of the task that moves takes no global lock, while a pid
+// written to cgroup.procs takes the kernel's cgroup_threadgroup_rwsem for
+// writing, an RCU grace period (1-20 ms on these VMs) unless another writer
+// left it just before. Parent side, before clone: the container's v1 `tasks`
+// files, open (none with systemd, which puts the process in its unit itself;
+// none where the file is not ours to write).
+struct CgroupTasksFile {
+    unique_fd fd;
+    std::string path;
+};
+std::vector<CgroupTasksFile> cgroup_open_self_join(const CgroupHandle& cg);
+// Parent side, after clone and before the init goes on: moves PID in, into
+// the hierarchies whose file is not among SELF_JOINED (written by PID itself).
+void cgroup_enter(const CgroupHandle& cg, pid_t pid, const std::vector<CgroupTasksFile>& self_joined = {});
+// Child side, single-threaded, between clone and exec: "0" to each file,
+// closed once written. Returns 0, or -1 with child_fail() naming the file.
+int cgroup_join_self(std::vector<CgroupTasksFile>& files);
 // exec --cgroup (runc's form): moves PID into existing sub-cgroups of the
 // container's cgroup. Each entry is "SUB" (every hierarchy) or
 // "CONTROLLER[,CONTROLLER...]:SUB" (the hierarchies holding one of them);

@@ -35,6 +35,7 @@ Value u32s(std::vector<uint32_t> a) { return Value{std::move(a)}; }
 Value bytes(std::vector<uint8_t> a) { return Value{std::move(a)}; }
 Value strs(std::vector<std::string> a) { return Value{std::move(a)}; }
 Value props(Props p) { return Value{std::move(p)}; }
+Value string_pairs(StringPairs p) { return Value{std::move(p)}; }
 Value var(Value inner) {
     inner.variant = true;
     return inner;
@@ -61,7 +62,8 @@ std::string bare_signature(const Value& v) {
         case 5: return "au";
         case 6: return "ay";
         case 7: return "as";
-        default: return "a(sv)";
+        case 8: return "a(sv)";
+        default: return "a(ss)";
     }
 }
 
@@ -122,6 +124,14 @@ struct Writer {
                 else if constexpr (std::is_same_v<T, std::vector<uint32_t>>) array(4, [&] { for (auto e : x) u32(e); });
                 else if constexpr (std::is_same_v<T, std::vector<uint8_t>>) array(1, [&] { for (auto e : x) u8(e); });
                 else if constexpr (std::is_same_v<T, std::vector<std::string>>) array(4, [&] { for (auto& e : x) string(e); });
+                else if constexpr (std::is_same_v<T, StringPairs>)
+                    array(8, [&] {
+                        for (auto& [a, b] : x) {
+                            align(8);  // a struct starts 8-aligned
+                            string(a);
+                            string(b);
+                        }
+                    });
                 else
                     array(8, [&] {
                         for (auto& [name, val] : x) {

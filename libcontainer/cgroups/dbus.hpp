@@ -15,15 +15,17 @@ namespace rrun::dbus {
 
 // A value as D-Bus marshals it. The kinds are the ones systemd's unit
 // properties take: s, o (object path), b, u, t, au, ay, as, a(sv) (nested
-// properties), v (a variant holding one of these).
+// properties), a(ss) (DeviceAllow's path and access pairs), v (a variant
+// holding one of these).
 struct Value;
 using Props = std::vector<std::pair<std::string, Value>>;
 struct ObjectPath {
     std::string path;
 };
+using StringPairs = std::vector<std::pair<std::string, std::string>>;
 struct Value {
     std::variant<std::string, ObjectPath, bool, uint32_t, uint64_t, std::vector<uint32_t>, std::vector<uint8_t>,
-                 std::vector<std::string>, Props>
+                 std::vector<std::string>, Props, StringPairs>
         v;
     bool variant = false;  // marshalled as a variant (v) around the value
     std::string sig;       // when set: the signature to declare (an empty array of another element type)
@@ -37,6 +39,7 @@ Value u32s(std::vector<uint32_t> a);
 Value bytes(std::vector<uint8_t> a);
 Value strs(std::vector<std::string> a);
 Value props(Props p);                  // a(sv)
+Value string_pairs(StringPairs p);     // a(ss)
 Value var(Value inner);                 // v
 Value empty_array(std::string sig);     // an empty array of any type: "a(sa(sv))"
 std::string signature_of(const Value& v);  // "s", "a(sv)", "v", ...

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <tuple>
 
 #include "error.hpp"
 #include "log.hpp"
@@ -59,6 +61,40 @@ void reset_failed(dbus::Connection& c, const std::string& unit) {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// runc's addCpuQuota: QUOTA (infinity: none) per PERIOD (default 100 ms) as
+// CPUQuotaPerSecUSec, and the period when one was given.
+void add_cpu_quota(dbus::Props& p, uint64_t quota, std::optional<uint64_t> period) {
+    uint64_t per = period.value_or(100000);
+    if (per == 0 || per == infinity) return;
+    if (period) p.push_back({"CPUQuotaPeriodUSec", dbus::u64(per)});
+    uint64_t per_sec = infinity;
+    if (quota != infinity) {
+        per_sec = quota * 1000000 / per;
+        // systemd keeps whole percents of a CPU: round up to 10 ms
+        // so that the kernel's quota is at least what was asked (runc).
+        if (per_sec % 10000) per_sec = (per_sec / 10000 + 1) * 10000;
+    }
+    p.push_back({"CPUQuotaPerSecUSec", dbus::u64(per_sec)});
+}
+
+// "char-NAME" of MAJOR as PROC_DEVICES (/proc/devices) lists it ("" when it does not).
+std::string device_group(const std::string& text, char type, int64_t major) {
+    std::string section;
+    size_t at = 0;
+    while (at < text.size()) {
+        size_t nl = text.find('\n', at);
+        std::string line = text.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+        at = nl == std::string::npos ? text.size() : nl + 1;
+        if (line == "Character devices:") section = "char";
+        else if (line == "Block devices:") section = "block";
+        else if (section == (type == 'b' ? "block" : "char")) {
+            auto w = words(line);
+            if (w.size() == 2 && w[0] == std::to_string(major)) return section + "-" + w[1];
+        }
+    }
+    return "";
 }
 
 }  // namespace
@@ -117,7 +153,9 @@ dbus::Props systemd_resource_props(const std::vector<Write>& v2) {
         else if (f == "memory.high") add_t("MemoryHigh", w.value);
         else if (f == "memory.min") add_t("MemoryMin", w.value);
         else if (f == "memory.swap.max") add_t("MemorySwapMax", w.value);
-        else if (f == "pids.max") add_t("TasksMax", w.value);
+        // systemd refuses TasksMax=0; 1 forbids forks as well once the init is in
+        // (the file itself gets 0), as runc's cgroups library does.
+        else if (f == "pids.max") add_t("TasksMax", w.value == "0" ? "1" : w.value);
         else if (f == "cpu.weight") add_t("CPUWeight", w.value);
         else if (f == "io.weight" && w.value.find(':') == std::string::npos) {
             std::string v = w.value.rfind("default ", 0) == 0 ? w.value.substr(8) : w.value;
@@ -126,23 +164,97 @@ dbus::Props systemd_resource_props(const std::vector<Write>& v2) {
         else if (f == "cpuset.cpus") p.push_back({"AllowedCPUs", dbus::bytes(systemd_cpu_mask(w.value, w.field))});
         else if (f == "cpuset.mems") p.push_back({"AllowedMemoryNodes", dbus::bytes(systemd_cpu_mask(w.value, w.field))});
         else if (f == "cpu.max") {
-            std::string quota = w.value.substr(0, w.value.find(' ')), period;
-            if (w.value.find(' ') != std::string::npos) period = w.value.substr(w.value.find(' ') + 1);
-            auto q = number_or_max(quota);
-            auto per = period.empty() ? std::optional<uint64_t>(100000) : number_or_max(period);
-            if (!q || !per || *per == 0 || *per == infinity) continue;
-            if (!period.empty()) p.push_back({"CPUQuotaPeriodUSec", dbus::u64(*per)});
-            uint64_t per_sec = infinity;
-            if (*q != infinity) {
-                per_sec = *q * 1000000 / *per;
-                // systemd keeps whole percents of a CPU: round up to 10 ms
-                // so that the kernel's quota is at least what was asked (runc).
-                if (per_sec % 10000) per_sec = (per_sec / 10000 + 1) * 10000;
-            }
-            p.push_back({"CPUQuotaPerSecUSec", dbus::u64(per_sec)});
+            auto sp = w.value.find(' ');
+            auto q = number_or_max(w.value.substr(0, sp));
+            if (!q) continue;
+            std::optional<uint64_t> per;
+            if (sp != std::string::npos && !(per = number_or_max(w.value.substr(sp + 1)))) continue;
+            add_cpu_quota(p, *q, per);
         }
     }
     return p;
+}
+
+dbus::Props systemd_v1_resource_props(const std::vector<Write>& v1) {
+    // runc's genV1ResourcesProperties, from the v1 files (v2-only writes of a
+    // hybrid host are not systemd's on a legacy manager).
+    dbus::Props p;
+    auto add_t = [&](const char* name, const std::string& value) {
+        if (value == "-1") p.push_back({name, dbus::u64(infinity)});
+        else if (auto n = number_or_max(value)) p.push_back({name, dbus::u64(*n)});
+    };
+    std::optional<uint64_t> quota, period;
+    for (auto& w : v1) {
+        if (w.v2_only) continue;
+        const std::string& f = w.file;
+        if (f == "memory.limit_in_bytes") add_t("MemoryLimit", w.value);
+        else if (f == "cpu.shares") add_t("CPUShares", w.value);
+        else if (f == "blkio.weight") add_t("BlockIOWeight", w.value);
+        else if (f == "pids.max") add_t("TasksMax", w.value == "0" ? "1" : w.value);  // as on v2
+        else if (f == "cpuset.cpus") p.push_back({"AllowedCPUs", dbus::bytes(systemd_cpu_mask(w.value, w.field))});
+        else if (f == "cpuset.mems") p.push_back({"AllowedMemoryNodes", dbus::bytes(systemd_cpu_mask(w.value, w.field))});
+        else if (f == "cpu.cfs_quota_us") quota = w.value.rfind('-', 0) == 0 ? infinity : number_or_max(w.value).value_or(infinity);
+        else if (f == "cpu.cfs_period_us") period = number_or_max(w.value);
+    }
+    if (quota || period) add_cpu_quota(p, quota.value_or(infinity), period);
+    return p;
+}
+
+namespace {
+constexpr uint8_t acc_r = 1, acc_w = 2, acc_m = 4;
+uint8_t acc_bits(const std::string& a) {
+    uint8_t b = 0;
+    for (char c : a) b |= c == 'r' ? acc_r : c == 'w' ? acc_w : c == 'm' ? acc_m : 0;
+    return b;
+}
+}  // namespace
+
+dbus::Props systemd_device_props(const std::vector<DeviceRule>& rules, const std::string& proc_devices, bool default_allow) {
+    // Only what follows the last "all devices" rule counts (as in our program).
+    size_t start = 0;
+    for (size_t i = 0; i < rules.size(); i++)
+        if (rules[i].type == 'a' && rules[i].major < 0 && rules[i].minor < 0 && acc_bits(rules[i].access) == 7)
+            start = i + 1, default_allow = rules[i].allow;
+    // systemd has allow lists only: "allow all but ..." is DevicePolicy=auto
+    // with no list (runc, for allow-all), and our program does the denying.
+    // (runc sends a deny-all list there and replaces systemd's program with
+    // its own, until a daemon-reload puts systemd's back.)
+    dbus::Props allow_all{{"DevicePolicy", dbus::str("auto")}, {"DeviceAllow", dbus::string_pairs({})}};
+    if (default_allow) return allow_all;
+    // An allow list: as runc's device emulator, one entry per type:major:minor
+    // (-1 any) with the union of its accesses; a deny takes its accesses off
+    // the same entry. Where systemd cannot say as much (a deny inside a
+    // wildcard, "c *:5"), its list allows more and our program decides.
+    std::map<std::tuple<int64_t, int64_t, char>, uint8_t> allowed;  // runc's order: major, minor, type
+    for (size_t i = start; i < rules.size(); i++) {
+        const DeviceRule& r = rules[i];
+        uint8_t bits = acc_bits(r.access);
+        std::vector<char> types = r.type == 'a' ? std::vector<char>{'b', 'c'} : std::vector<char>{r.type};
+        for (char t : types) {
+            int64_t major = r.type == 'a' ? -1 : r.major, minor = r.type == 'a' || major < 0 ? -1 : r.minor;
+            auto key = std::make_tuple(major, minor, t);
+            if (r.allow) allowed[key] |= bits;
+            else if (auto it = allowed.find(key); it != allowed.end() && (it->second &= static_cast<uint8_t>(~bits)) == 0)
+                allowed.erase(it);
+        }
+    }
+    dbus::StringPairs list;
+    for (auto& [key, bits] : allowed) {
+        auto [major, minor, t] = key;
+        std::string access = std::string(bits & acc_r ? "r" : "") + (bits & acc_w ? "w" : "") + (bits & acc_m ? "m" : "");
+        std::string kind = t == 'b' ? "block" : "char", path;
+        // A major by its /proc/devices name ("char-pts"), as runc 1.1 and
+        // what every systemd knows; a number ("char-136", systemd 240 on)
+        // when it has none.
+        if (major < 0) path = kind + "-*";
+        else if (minor < 0) {
+            path = device_group(proc_devices, t, major);
+            if (path.empty()) path = kind + "-" + std::to_string(major);
+        } else
+            path = "/dev/" + kind + "/" + std::to_string(major) + ":" + std::to_string(minor);
+        list.emplace_back(path, access);
+    }
+    return {{"DevicePolicy", dbus::str("strict")}, {"DeviceAllow", dbus::string_pairs(std::move(list))}};
 }
 
 void systemd_start_unit(const SystemdStart& s, pid_t pid) {
@@ -161,7 +273,9 @@ void systemd_start_unit(const SystemdStart& s, pid_t pid) {
     // As runc: accounting on (the same controllers as cgroupfs gives), and
     // no default dependencies (a container's scope must not wait for, or be
     // stopped with, shutdown.target's ordering of ordinary units).
-    for (const char* a : {"MemoryAccounting", "CPUAccounting", "IOAccounting", "TasksAccounting"})
+    // (v1: BlockIOAccounting, the blkio controller.) DefaultDependencies=no
+    // for every unit, root or rootless, scope or slice, as runc.
+    for (const char* a : {"MemoryAccounting", "CPUAccounting", s.v1 ? "BlockIOAccounting" : "IOAccounting", "TasksAccounting"})
         props.push_back({a, dbus::boolean(true)});
     props.push_back({"DefaultDependencies", dbus::boolean(false)});
     props.insert(props.end(), s.resources.begin(), s.resources.end());

@@ -29,7 +29,8 @@ std::optional<SystemdUnit> systemd_unit_of(const std::string& handle);
 struct SystemdStart {
     SystemdUnit unit;
     std::string slice, id;
-    dbus::Props resources;  // unit properties for linux.resources (cgroup v2)
+    dbus::Props resources;  // unit properties for linux.resources, devices included
+    bool v1 = false;        // a legacy/hybrid host: v1's accounting property names
     std::vector<Write> writes;
     std::vector<DeviceRule> rules;
     // Set once systemd accepted the unit: a failed create stops only a unit
@@ -40,6 +41,18 @@ struct SystemdStart {
 // linux.resources as unit properties, from its cgroup v2 file writes: the
 // files systemd itself writes (and rewrites at daemon-reload).
 dbus::Props systemd_resource_props(const std::vector<Write>& v2);
+// The same on cgroup v1 (legacy and hybrid hosts), from its v1 file writes:
+// MemoryLimit, CPUShares, CPUQuotaPerSecUSec, BlockIOWeight, TasksMax,
+// AllowedCPUs/AllowedMemoryNodes (runc's genV1ResourcesProperties).
+dbus::Props systemd_v1_resource_props(const std::vector<Write>& v1);
+// DevicePolicy and DeviceAllow for the device rules, as runc's: systemd applies
+// them itself (its own eBPF program, or v1's devices.allow) at start and at
+// every daemon-reload, so they must let through what our rules do.
+// PROC_DEVICES: /proc/devices, which names the majors. DEFAULT_ALLOW: what
+// rules without an "all devices" one leave to the others (ours: allowed;
+// runc's: denied).
+dbus::Props systemd_device_props(const std::vector<DeviceRule>& rules, const std::string& proc_devices,
+                                 bool default_allow = true);
 // "0-2,4" as systemd's CPU/NUMA bitmask (byte i bit j = CPU 8i+j). Throws naming FIELD.
 std::vector<uint8_t> systemd_cpu_mask(const std::string& list, const std::string& field);
 

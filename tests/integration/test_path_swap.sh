@@ -3,7 +3,7 @@
 # CVE-2021-30465): the runtime tricked into writing or mounting the wrong file
 # because a path it trusted was replaced while it set the container up. Each
 # attack here is the advisories' own, and test_path_swap_undefended runs them
-# against the rrun before the defence (cd82d0a) with PATH_SWAP_EXPECT=escape:
+# against the rrun before the defence (b27100a) with PATH_SWAP_EXPECT=escape:
 # there the sysctl ones changed the host's kernel.core_uses_pid (static, and
 # in 27 of 200 racing creates), a procfs dir over /proc/1/fd let the caller's
 # fds into the container, and the rename race made the read-only bind

@@ -11,6 +11,46 @@ set_config "$B" "c['process']['terminal'] = True; c['process']['consoleSize'] = 
 set_args "$B" sh -c 'tty; test -t 0 && test -t 1 && test -t 2 && echo all-tty; stty size; ls -l /dev/console | cut -c1; ps -o pid,tty | tail -1; echo done'
 
 SOCK=$WORK/console.sock
+# console_symlink_attack: an image's /dev/console that is a symlink to a
+# procfs file (no /dev tmpfs over it). rrun refuses it: the pty is never bound
+# over what it points at. The undefended rrun (TERMINAL_EXPECT=escape, from
+# test_path_swap_undefended) followed it and bound the pty over the
+# container's /proc/sys/kernel/core_pattern: seen in the init's mountinfo.
+TERMINAL_ESCAPE=0
+[ "${TERMINAL_EXPECT:-}" = escape ] && TERMINAL_ESCAPE=1
+console_symlink_attack() {
+    local core out rc receiver pid
+    cp "$B/config.json" "$WORK/terminal.json"
+    set_config "$B" "c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/dev']"
+    set_args "$B" true
+    mv "$B/rootfs/dev" "$WORK/dev.saved"; mkdir "$B/rootfs/dev"
+    ln -s /proc/sys/kernel/core_pattern "$B/rootfs/dev/console"
+    core=$(stat -c %i /proc/sys/kernel/core_pattern)
+    rm -f "$SOCK"
+    "$CONSOLE_RECEIVER" "$SOCK" "$WORK/console6.out" &
+    receiver=$!
+    wait_for test -S "$SOCK"
+    out=$(r create -b "$B" --console-socket "$SOCK" t6 2>&1); rc=$?
+    if [ $TERMINAL_ESCAPE = 1 ]; then
+        check_eq "a symlinked /dev/console: the undefended rrun creates the container" 0 $rc
+        pid=$(r state t6 2>/dev/null | json_field '["pid"]' 2>/dev/null)
+        # mountinfo: field 5 the mount point, the fs type after the " - ".
+        check_eq "and bound the pty over the container's core_pattern" devpts \
+            "$(awk '$5 == "/proc/sys/kernel/core_pattern" { sub(/.* - /, ""); print $1 }' "/proc/${pid:-0}/mountinfo" 2>/dev/null)"
+        r delete -f t6
+    else
+        check_eq "a symlinked /dev/console: create fails" 1 $rc
+        check_contains "naming /dev/console" "/dev/console" "$out"
+    fi
+    kill $receiver 2>/dev/null; wait $receiver 2>/dev/null
+    check_eq "no state left" "" "$(ls "$STATE_ROOT")"
+    check_eq "the host's core_pattern is the same file" "$core" "$(stat -c %i /proc/sys/kernel/core_pattern)"
+    rm -rf "$B/rootfs/dev"; mv "$WORK/dev.saved" "$B/rootfs/dev"
+    cp "$WORK/terminal.json" "$B/config.json"
+}
+# The undefended rrun runs only this attack (the other checks are not attacks).
+if [ $TERMINAL_ESCAPE = 1 ]; then console_symlink_attack; finish; exit; fi
+
 "$CONSOLE_RECEIVER" "$SOCK" "$WORK/console.out" &
 recv=$!
 on_exit "kill $recv"
@@ -73,26 +113,7 @@ check_eq "three exec --tty later, still one" 1 "$(consoles)"
 r delete -f t5
 kill $init_receiver 2>/dev/null; wait $init_receiver 2>/dev/null
 
-# An image's /dev/console that is a symlink (no /dev tmpfs over it) is
-# refused: the pty is never bound over what it points at.
-reset_terminal_bundle() { set_config "$B" "c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/dev']"; }
-cp "$B/config.json" "$WORK/terminal.json"
-reset_terminal_bundle
-set_args "$B" true
-mv "$B/rootfs/dev" "$WORK/dev.saved"; mkdir "$B/rootfs/dev"
-ln -s /proc/sys/kernel/core_pattern "$B/rootfs/dev/console"
-core=$(stat -c %i /proc/sys/kernel/core_pattern)
-rm -f "$SOCK"
-"$CONSOLE_RECEIVER" "$SOCK" "$WORK/console6.out" &
-receiver=$!
-wait_for test -S "$SOCK"
-out=$(r create -b "$B" --console-socket "$SOCK" t6 2>&1); rc=$?
-kill $receiver 2>/dev/null; wait
-check_eq "a symlinked /dev/console: create fails" 1 $rc
-check_contains "naming /dev/console" "/dev/console" "$out"
-check_eq "no state left" "" "$(ls "$STATE_ROOT")"
-check_eq "core_pattern untouched" "$core" "$(stat -c %i /proc/sys/kernel/core_pattern)"
-rm -rf "$B/rootfs/dev"; mv "$WORK/dev.saved" "$B/rootfs/dev"
-cp "$WORK/terminal.json" "$B/config.json"
+# An image's /dev/console that is a symlink: console_symlink_attack above.
+console_symlink_attack
 
 finish

@@ -16,6 +16,7 @@
 
 #include "cgroups/dbus.hpp"
 #include "cgroups/systemd.hpp"
+#include "spec.hpp"
 #include "error.hpp"
 
 using namespace rrun;
@@ -103,6 +104,7 @@ TEST_CASE("dbus: EXTERNAL auth, Hello, calls, errors and signals on a real dbus-
                       {"MemoryMax", dbus::u64(67108864)},
                       {"AllowedCPUs", dbus::bytes({0x07, 0x02})},
                       {"Wants", dbus::strs({"a.slice", "b.slice"})},
+                      {"DeviceAllow", dbus::string_pairs({{"char-*", "m"}, {"/dev/char/1:3", "rwm"}})},
                       {"DefaultDependencies", dbus::boolean(false)}};
     auto reply = c.call_nothrow(bus_name, bus_path, bus_name, "StartTransientUnit",
                                 {dbus::str("sdbus-x.scope"), dbus::str("replace"), dbus::props(props), dbus::empty_array("a(sa(sv))")});
@@ -192,4 +194,64 @@ TEST_CASE("systemd: linux.resources as unit properties", "[dbus]") {
     CHECK(cg::systemd_unit_of("systemd-unit:user:a-b.scope\n:/x/a-b.scope")->user);
     CHECK_FALSE(cg::systemd_unit_of("systemd-unit:system:sshd.service"));
     CHECK_FALSE(cg::systemd_unit_of("/system.slice/a.scope"));
+}
+
+TEST_CASE("systemd: linux.resources as cgroup v1 unit properties", "[dbus]") {
+    auto t = [](const dbus::Props& p, const std::string& name) -> uint64_t {
+        for (auto& [n, v] : p)
+            if (n == name) return std::get<uint64_t>(v.v);
+        return 0;
+    };
+    auto p = cg::systemd_v1_resource_props(cg::v1_writes(nlohmann::json::parse(R"({"memory": {"limit": 67108864},
+        "cpu": {"shares": 512, "quota": 50000, "period": 100000, "cpus": "0"}, "pids": {"limit": 20}, "blockIO": {"weight": 300}})")));
+    CHECK(t(p, "MemoryLimit") == 67108864);
+    CHECK(t(p, "CPUShares") == 512);
+    CHECK(t(p, "CPUQuotaPerSecUSec") == 500000);
+    CHECK(t(p, "CPUQuotaPeriodUSec") == 100000);
+    CHECK(t(p, "BlockIOWeight") == 300);
+    CHECK(t(p, "TasksMax") == 20);
+    CHECK(t(p, "MemoryMax") == 0);  // v2's names are not sent to a legacy manager
+    auto q = cg::systemd_v1_resource_props(cg::v1_writes(nlohmann::json::parse(R"({"memory": {"limit": -1}, "cpu": {"quota": -1}})")));
+    CHECK(t(q, "MemoryLimit") == UINT64_MAX);
+    CHECK(t(q, "CPUQuotaPerSecUSec") == UINT64_MAX);
+}
+
+TEST_CASE("systemd: device rules as DevicePolicy and DeviceAllow", "[dbus]") {
+    using Pairs = dbus::StringPairs;
+    auto get = [](const dbus::Props& p, const std::string& name) -> const dbus::Value& {
+        for (auto& [n, v] : p)
+            if (n == name) return v;
+        FAIL("no " << name);
+        throw;
+    };
+    auto spec = Spec{};
+    // The spec's default (deny all) plus runc's defaults: runc's list, in its order.
+    auto rules = cg::device_rules(nlohmann::json::parse(R"({"devices": [{"allow": false, "access": "rwm"},
+        {"allow": true, "type": "b", "major": 7, "minor": 0, "access": "rw"}, {"allow": true, "type": "c", "major": 10, "access": "r"},
+        {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "r"}, {"allow": false, "type": "b", "major": 7, "minor": 0, "access": "w"}]})"),
+                                  spec);
+    const std::string proc_devices = "Character devices:\n  1 mem\n  5 /dev/tty\n136 pts\n\nBlock devices:\n  7 loop\n";
+    auto p = cg::systemd_device_props(rules, proc_devices);
+    CHECK(std::get<std::string>(get(p, "DevicePolicy").v) == "strict");
+    CHECK(std::get<Pairs>(get(p, "DeviceAllow").v) ==
+          Pairs{{"block-*", "m"}, {"char-*", "m"}, {"/dev/char/1:3", "rwm"}, {"/dev/char/1:5", "rwm"}, {"/dev/char/1:7", "rwm"},
+                {"/dev/char/1:8", "rwm"}, {"/dev/char/1:9", "rwm"}, {"/dev/char/5:0", "rwm"}, {"/dev/char/5:2", "rwm"},
+                {"/dev/block/7:0", "r"}, {"char-10", "r"}, {"char-pts", "rwm"}});
+    // (a major /proc/devices does not name goes by its number: char-10)
+    // Allow all but some: systemd has no deny list; it allows all, ours denies.
+    auto b = cg::systemd_device_props(cg::device_rules(nlohmann::json::parse(
+        R"({"devices": [{"allow": true, "access": "rwm"}, {"allow": false, "type": "c", "major": 1, "minor": 3}]})"), spec), proc_devices);
+    CHECK(std::get<std::string>(get(b, "DevicePolicy").v) == "auto");
+    CHECK(std::get<Pairs>(get(b, "DeviceAllow").v).empty());
+    // No "all devices" rule: ours allow the rest, runc's deny it (rootless: runc's).
+    auto none = cg::device_rules(nlohmann::json::object(), spec);
+    CHECK(std::get<std::string>(get(cg::systemd_device_props(none, proc_devices), "DevicePolicy").v) == "auto");
+    auto runc_like = cg::systemd_device_props(none, proc_devices, false);
+    CHECK(std::get<std::string>(get(runc_like, "DevicePolicy").v) == "strict");
+    CHECK(std::get<Pairs>(get(runc_like, "DeviceAllow").v).size() == 10);
+    // The marshalled a(ss): the daemon checks it against the signature (above); here its bytes.
+    std::string body = dbus::marshal_body({dbus::string_pairs({{"a", "rw"}})});
+    CHECK(dbus::signature_of(dbus::string_pairs({})) == "a(ss)");
+    CHECK(body.size() == 8 + 4 + 2 + 2 + 4 + 3);  // the second string 4-aligned
+    CHECK(body.substr(8, 6) == std::string("\1\0\0\0a\0", 6));
 }

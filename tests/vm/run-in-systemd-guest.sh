@@ -25,6 +25,8 @@
 #   RRUN_SYSD_APPEND          extra kernel command line ("quiet" is the default;
 #                             e.g. systemd.show_status=1 to see the boot)
 #   RRUN_SYSD_MEM, RRUN_SYSD_SMP  guest memory in MB (2048) and CPUs (2)
+#   RRUN_SYSD_CGROUP=v1       boot with cgroup v1 (systemd's legacy layout) and
+#                             run the *_cgv1.sh scripts (default v2: the others)
 #   RRUN_SYSD_KEEP=1          keep the share dir (scripts, out/) and print it
 set -uo pipefail
 # The whole script is one brace group, read before it runs: an edit of this
@@ -47,6 +49,30 @@ SCRIPT_TIMEOUT=${RRUN_SYSD_SCRIPT_TIMEOUT:-600}
 
 # ---------------------------------------------------------------- guest scripts
 vm_select_scripts "$SCRIPT_DIR" "$@"
+# RRUN_SYSD_CGROUP=v1: the same image booted with systemd's legacy layout
+# (systemd.unified_cgroup_hierarchy=0: v1 controller hierarchies, name=systemd,
+# an empty cgroup2 at /sys/fs/cgroup/unified). Unless scripts are named, a v1
+# boot runs the *_cgv1.sh scripts and the default (v2) boot all the others.
+case ${RRUN_SYSD_CGROUP:=v2} in
+    v1) UNIFIED=0 ;;   # (the console log: sysd-console0.log)
+    v2) UNIFIED=1 ;;
+    *) die "RRUN_SYSD_CGROUP: \"$RRUN_SYSD_CGROUP\" is not v1 or v2" ;;
+esac
+if [ $# -eq 0 ]; then
+    picked=()
+    for s in "${SCRIPTS[@]}"; do
+        case $s in *_cgv1.sh) [ $UNIFIED = 0 ] && picked+=("$s") ;; *) [ $UNIFIED = 1 ] && picked+=("$s") ;; esac
+    done
+    SCRIPTS=("${picked[@]}")
+    [ ${#SCRIPTS[@]} -gt 0 ] || die "no guest scripts for cgroup $RRUN_SYSD_CGROUP"
+fi
+# A script with a "# sysd-named-only" line runs only when named: the CRI suite
+# (cri_systemd*.sh, tens of minutes under TCG: CTest's test_vm_systemd_cri).
+if [ $# -eq 0 ]; then
+    picked=()
+    for s in "${SCRIPTS[@]}"; do grep -q '^# sysd-named-only' "$s" || picked+=("$s"); done
+    SCRIPTS=("${picked[@]}")
+fi
 
 # ---------------------------------------------------------------- host side
 [ "$(id -u)" -eq 0 ] || skip "needs root (debootstrap, chroot)"
@@ -102,6 +128,17 @@ chmod 777 "$S/out"
 cp "$HERE/systemd-guest/guest-run.sh" "$HERE/tap-tally.sh" "$S/"
 cp "$HERE/guest/lib.sh" "$S/vm/guest/"
 cp "$SCRIPT_DIR/lib.sh" "${SCRIPTS[@]}" "$S/vm/systemd/"
+# "# sysd-share: PATH..." in a selected script: those files or directories of
+# the source tree (relative to its root) go to the share's src/ at the same
+# paths (cri_systemd.sh runs tests/e2e/test_cri.sh from there); a .c file among
+# them is also compiled there (static, the name without .c): the guest has no
+# compiler.
+ROOT=$(cd "$HERE/../.." && pwd)
+for p in $(grep -h '^# sysd-share:' "${SCRIPTS[@]}" | sed 's/^# sysd-share://' | tr -s ' \t' '\n\n' | sort -u); do
+    mkdir -p "$S/src"
+    (cd "$ROOT" && cp -r --parents "$p" "$S/src/") || die "sysd-share: no $p in $ROOT"
+    case $p in *.c) gcc -static -O2 -o "$S/src/${p%.c}" "$ROOT/$p" || die "sysd-share: cannot compile $p (gcc, libc6-dev)" ;; esac
+done
 printf '%s\n' "${SCRIPTS[@]##*/}" >"$S/scripts"
 echo "SCRIPT_TIMEOUT=$SCRIPT_TIMEOUT" >"$S/config"
 cp "$RRUN" "$S/bin/rrun" && strip --strip-debug "$S/bin/rrun" 2>/dev/null
@@ -110,7 +147,7 @@ chmod -R a+rX "$S"
 # ---------------------------------------------------------------- boot
 qemu-img create -q -f qcow2 -b "$IMG/disk.img" -F raw "$S/run.qcow2" || die "qemu-img create failed"
 CONSOLE=$S/console.log
-APPEND="root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 panic=-1 ${RRUN_SYSD_APPEND-quiet}"
+APPEND="root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=$UNIFIED panic=-1 ${RRUN_SYSD_APPEND-quiet}"
 say "booting ${KERNEL##*/} with ${#SCRIPTS[@]} guest script(s)"
 # The console goes to a file; the lines between the guest's markers are
 # printed as they come (sed -u: no filter in the pipe may buffer). In the
@@ -135,7 +172,7 @@ trap - INT TERM
 qrc=$(cat "$S/qemu.rc" 2>/dev/null || echo 1)
 rm -f "$S/run.qcow2"
 flock -u 7
-KEEP=${RRUN_SYSD_CONSOLE:-$(dirname "$RRUN")/sysd-console.log}
+KEEP=${RRUN_SYSD_CONSOLE:-$(dirname "$RRUN")/sysd-console${UNIFIED/1/}.log}
 cp "$CONSOLE" "$KEEP" 2>/dev/null || KEEP=$CONSOLE
 [ "${RRUN_SYSD_KEEP:-0}" = 1 ] && KEEP=$CONSOLE
 

@@ -16,14 +16,16 @@
 #                          (runc, crun, or "$RRUN") and state dir ROOT, detached;
 #                          prints the init's pid
 #   check_scope_driver RT BUNDLE NAME [--user]   what `RT --systemd-cgroup` makes
-#                          of BUNDLE (its pids limit 20) with cgroupsPath
-#                          SLICE:rrun-test:NAME: the scope unit, Delegate, TasksMax,
-#                          the init in it, pids.max before and after daemon-reload,
-#                          unit and cgroup gone after delete (see smoke.sh);
-#                          --user: under the user manager (from a *_rootless.sh);
-#                          SUBGROUP=container: the init and the limits are in
-#                          that sub cgroup of the scope, TasksMax is not set
-#                          (crun's default on cgroup v2, run.oci.systemd.subgroup)
+#                          of BUNDLE (by default: its pids limit 20) with cgroupsPath
+#                          SLICE:rrun-test:NAME: the scope unit, Delegate,
+#                          DefaultDependencies, TasksMax, the init in it, pids.max
+#                          before and after daemon-reload, unit and cgroup gone
+#                          after delete (see smoke.sh); --user: under the user
+#                          manager (from a *_rootless.sh); SUBGROUP=container: the
+#                          init and the limits are in that sub cgroup of the scope
+#                          (crun's default on cgroup v2, run.oci.systemd.subgroup);
+#                          more limits, prefix and checks by UNIT_PROPS, CG_FILES,
+#                          SCOPE_PREFIX, SCOPE_HOOK (see the function)
 #
 # Environment: RRUN=/usr/local/bin/rrun (the rrun under test), ROOTLESS_USER=rrun-test,
 # ROOTLESS_UID/GID=1000, VM_DELEGATED_CGROUP (user@1000.service's cgroup),
@@ -32,6 +34,8 @@
 # /usr/share/rrun-vm/rootfs (merged /usr).
 source "$(dirname "${BASH_SOURCE[0]}")/../guest/lib.sh"
 USER_RUNTIME_DIR=/run/user/${ROOTLESS_UID:-1000}
+# Set on a cgroup v1 boot (RRUN_SYSD_CGROUP=v1: the *_cgv1.sh scripts).
+V1=; [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || V1=1
 USER_BUS=unix:path=$USER_RUNTIME_DIR/bus
 
 ensure_rootless_user() {
@@ -76,17 +80,25 @@ runtime_start() {
 RT_FLAGS=()
 
 # check_scope_driver RT BUNDLE NAME [--user]: see the top of this file. The
-# bundle's process should stay up (sleep) and its pids limit be 20.
+# bundle's process should stay up (sleep). Knobs (environment):
+#   SCOPE_PREFIX  the cgroupsPath prefix (rrun-test): unit PREFIX-NAME.scope
+#   UNIT_PROPS    unit properties the limits must give, "PROP=VALUE;..." (TasksMax=20)
+#   CG_FILES      cgroup files and their values, "FILE=VALUE;..." (pids.max=20),
+#                 checked before and after daemon-reload
+#   SUBGROUP      the init and the limits are in that sub cgroup of the scope,
+#                 the UNIT_PROPS checks are TODO (crun 1.8.1)
+#   SCOPE_HOOK    a function called as HOOK before|after RT ROOT NAME PID UNIT
+#                 (around the daemon-reload) for more checks
 check_scope_driver() {
-    local rt=$1 bundle=$2 name=$3 mode=${4:-} root=$WORK/state-$3 unit=rrun-test-$3.scope pid rc
-    local slice=system.slice sc=(systemctl) cgpath
+    local rt=$1 bundle=$2 name=$3 mode=${4:-} root=$WORK/state-$3 prefix=${SCOPE_PREFIX:-rrun-test} pid rc
+    local unit=${SCOPE_PREFIX:-rrun-test}-$3.scope slice=system.slice sc=(systemctl) cgpath kv todo=${TODO:-}
     if [ "$mode" = --user ]; then
         slice=user.slice sc=(systemctl --user)
         cgpath=${VM_DELEGATED_CGROUP#/sys/fs/cgroup}/user.slice/$unit
     else
         cgpath=/system.slice/$unit
     fi
-    set_config "$bundle" ".linux.cgroupsPath = \"$slice:rrun-test:$name\""
+    set_config "$bundle" ".linux.cgroupsPath = \"$slice:$prefix:$name\""
     on_exit "$rt --root $root delete --force $name"
     RT_FLAGS=(--systemd-cgroup)
     pid=$(runtime_start "$rt" "$root" "$bundle" "$name"); rc=$?
@@ -94,23 +106,68 @@ check_scope_driver() {
     grep -v '^$' "$root/$name.log" 2>/dev/null | sed "s/^/# $name says: /"
     check_eq "$name: the unit is active" active "$("${sc[@]}" show -P ActiveState "$unit")"
     check_eq "$name: Delegate=yes" yes "$("${sc[@]}" show -P Delegate "$unit")"
-    if [ -z "${SUBGROUP:-}" ]; then
-        check_eq "$name: TasksMax is the pids limit" 20 "$("${sc[@]}" show -P TasksMax "$unit")"
+    check_eq "$name: DefaultDependencies=no (runc)" no "$("${sc[@]}" show -P DefaultDependencies "$unit")"
+    [ -n "${SUBGROUP:-}" ] && todo="$rt sets the limits in the scope's $SUBGROUP/ sub-cgroup, not on the unit"
+    local props files
+    IFS=';' read -ra props <<<"${UNIT_PROPS-TasksMax=20}"
+    IFS=';' read -ra files <<<"${CG_FILES-pids.max=20}"
+    for kv in "${props[@]}"; do
+        TODO=$todo check_eq "$name: ${kv%%=*} is the limit" "${kv#*=}" "$("${sc[@]}" show -P "${kv%%=*}" "$unit")"
+    done
+    check_eq "$name: systemctl status knows it" 0 "$("${sc[@]}" status "$unit" >/dev/null 2>&1; echo $?)"
+    local initcg=$cgpath${SUBGROUP:+/$SUBGROUP} top=/sys/fs/cgroup
+    if [ -z "$V1" ]; then
+        check_eq "$name: the init is in the unit's cgroup${SUBGROUP:+ (its $SUBGROUP)}" "0::$initcg" "$(cat "/proc/${pid:-0}/cgroup" 2>&1)"
     else
-        echo "# $name: TasksMax=$("${sc[@]}" show -P TasksMax "$unit") (the limits are in the sub cgroup $SUBGROUP)"
+        # v1: systemd's own hierarchy says where the unit is; CG_FILES are CONTROLLER/FILE.
+        top=/sys/fs/cgroup/systemd
+        check_eq "$name: the init is in the unit's cgroup" ":name=systemd:$initcg" \
+            "$(grep -o ':name=systemd:.*' "/proc/${pid:-0}/cgroup" 2>&1)"
     fi
-    local initcg=$cgpath${SUBGROUP:+/$SUBGROUP}
-    check_eq "$name: the init is in the unit's cgroup${SUBGROUP:+ (its $SUBGROUP)}" "0::$initcg" "$(cat "/proc/${pid:-0}/cgroup" 2>&1)"
-    check_eq "$name: pids.max is the limit" 20 "$(cat "/sys/fs/cgroup$initcg/pids.max" 2>&1)"
+    scope_files() {
+        local kv f
+        for kv in "${files[@]}"; do
+            f=${kv%%=*}
+            if [ -n "$V1" ]; then f=${f%%/*}$initcg/${f#*/}; else f=${initcg#/}/$f; fi
+            check_eq "$name: ${kv%%=*} $1" "${kv#*=}" "$(squash "$(cat "/sys/fs/cgroup/$f" 2>&1)")"
+        done
+    }
+    scope_files "is the limit"
+    [ -n "${SCOPE_HOOK:-}" ] && "$SCOPE_HOOK" before "$rt" "$root" "$name" "$pid" "$unit"
     "${sc[@]}" daemon-reload
-    check_eq "$name: pids.max holds after daemon-reload" 20 "$(cat "/sys/fs/cgroup$initcg/pids.max" 2>&1)"
+    scope_files "holds after daemon-reload"
+    [ -n "${SCOPE_HOOK:-}" ] && "$SCOPE_HOOK" after "$rt" "$root" "$name" "$pid" "$unit"
     "$rt" --root "$root" delete --force "$name" >/dev/null 2>&1
     unit_gone_() { local st; st=$("${sc[@]}" show -P ActiveState "$unit" 2>/dev/null); [ -z "$st" ] || [ "$st" = inactive ]; }
     wait_for unit_gone_
     check_true "$name: delete stops the unit" unit_gone_
-    wait_for test ! -d "/sys/fs/cgroup$cgpath"
-    check_true "$name: delete removes the cgroup" test ! -d "/sys/fs/cgroup$cgpath"
-    echo "# $name: after delete: ActiveState=$("${sc[@]}" show -P ActiveState "$unit") LoadState=$("${sc[@]}" show -P LoadState "$unit")"
+    wait_for test ! -d "$top$cgpath"
+    check_true "$name: delete removes the cgroup" test ! -d "$top$cgpath"
+    check_eq "$name: no failed unit is left" "" "$("${sc[@]}" list-units --failed --plain --no-legend "$unit" 2>&1)"
+}
+
+# scope_devices_hook before|after RT ROOT NAME PID UNIT: a SCOPE_HOOK for a
+# bundle whose devices are the spec's default (deny all but the standard
+# nodes) plus {"allow": true, "type": "b", "major": 7, "minor": 0, "access":
+# "r"}: the device filter (ours and systemd's own from DevicePolicy/DeviceAllow,
+# which systemd applies again at a daemon-reload) lets 7:0 be read, not
+# written, and 7:1 not at all. Nodes are made in /dev (the root is
+# read-only); EPERM is the filter's answer (7:0 then reads nothing or says
+# ENXIO). Before the reload, the unit's DevicePolicy and DeviceAllow go to
+# DEVPROPS[NAME without its last character].
+declare -A DEVPROPS
+scope_devices_hook() {
+    local phase=$1 rt=$2 root=$3 name=$4 unit=$6
+    ex() { "$rt" --root "$root" exec --cap CAP_MKNOD "$name" sh -c "$1" 2>&1; }
+    check_not_contains "$name: an allowed device (b 7:0 r) opens, $phase daemon-reload" "Operation not permitted" \
+        "$(ex 'mknod /dev/lp0 b 7 0 2>/dev/null; head -c1 /dev/lp0 >/dev/null')"
+    check_contains "$name: but not for writing, $phase daemon-reload" "Operation not permitted" \
+        "$(ex 'mknod /dev/lp0 b 7 0 2>/dev/null; echo x >/dev/lp0')"
+    check_contains "$name: a denied device (b 7:1) does not open, $phase daemon-reload" "Operation not permitted" \
+        "$(ex 'mknod /dev/lp1 b 7 1 2>/dev/null; head -c1 /dev/lp1')"
+    [ "$phase" = before ] || return 0
+    DEVPROPS[${name%?}]=$(squash "$(systemctl show -P DevicePolicy "$unit"; systemctl show -P DeviceAllow "$unit")")
+    echo "# $name: DevicePolicy, DeviceAllow: ${DEVPROPS[${name%?}]}"
 }
 
 # rrun_has_systemd_driver [--user]: rrun's features say its systemd (or

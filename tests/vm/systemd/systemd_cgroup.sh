@@ -10,56 +10,49 @@ need_root
 
 B=$WORK/bundle
 make_bundle "$B"
-# 64 MiB, 20 tasks, half a CPU (quota 50000 of 100000), weight from 512 shares.
+# 64 MiB, 20 tasks, half a CPU (quota 50000 of 100000), weight from 512
+# shares; devices: the spec's default (deny all but the standard nodes) and
+# read access to the block device 7:0.
 set_config "$B" '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 20},
-    "cpu": {"quota": 50000, "period": 100000, "shares": 512}, "devices": [{"allow": false, "access": "rwm"}]} | .process.args = ["sleep", "1000"] |
+    "cpu": {"quota": 50000, "period": 100000, "shares": 512}, "devices": [{"allow": false, "access": "rwm"},
+    {"allow": true, "type": "b", "major": 7, "minor": 0, "access": "r"}]} | .process.args = ["sleep", "1000"] |
     .ociVersion = "1.0.2"'  # crun 1.8.1 refuses newer versions ("unknown version specified")
 
-# driver RT NAME: RT --systemd-cgroup of the bundle as scope sdbus-NAME.scope.
-driver() {
-    local rt=$1 name=$2 root=$WORK/state-$2 unit=sdbus-$2.scope pid rc
-    local cgdir=/sys/fs/cgroup/system.slice/sdbus-$2.scope
-    # crun 1.8.1 (the comparison) puts the init and its limits in SCOPE/container
-    # and leaves them off the unit: its property checks are recorded, not failed.
-    local sub="" todo=""
-    [ "$rt" = crun ] && sub=/container todo="crun 1.8.1 sets the limits in the scope's container/ sub-cgroup, not on the unit"
-    set_config "$B" ".linux.cgroupsPath = \"system.slice:sdbus:$name\""
-    on_exit "$rt --root $root delete --force $name"
-    RT_FLAGS=(--systemd-cgroup)
-    pid=$(runtime_start "$rt" "$root" "$B" "$name"); rc=$?
-    check_eq "$name: $rt --systemd-cgroup create+start" 0 $rc
-    [ $rc -eq 0 ] || sed 's/^/#   /' "$root/$name.log"
-    check_eq "$name: the unit is active" active "$(systemctl show -P ActiveState "$unit")"
-    check_eq "$name: Delegate=yes" yes "$(systemctl show -P Delegate "$unit")"
-    TODO=$todo check_eq "$name: TasksMax is the pids limit" 20 "$(systemctl show -P TasksMax "$unit")"
-    TODO=$todo check_eq "$name: MemoryMax is the memory limit" 67108864 "$(systemctl show -P MemoryMax "$unit")"
-    TODO=$todo check_eq "$name: CPUQuotaPerSecUSec is half a second" 500ms "$(systemctl show -P CPUQuotaPerSecUSec "$unit")"
-    check_eq "$name: systemctl status knows it" 0 "$(systemctl status "$unit" >/dev/null 2>&1; echo $?)"
-    check_eq "$name: the init is in the unit's cgroup" "0::/system.slice/$unit$sub" "$(cat "/proc/${pid:-0}/cgroup" 2>&1)"
-    local files="pids.max memory.max cpu.max cpu.weight"
-    local want="20 67108864 50000 100000 20"
-    check_eq "$name: the files hold the limits" "$want" "$(cd "$cgdir$sub" 2>/dev/null && squash "$(cat $files 2>&1)")"
-    systemctl daemon-reload
-    check_eq "$name: the limits hold after daemon-reload" "$want" "$(cd "$cgdir$sub" 2>/dev/null && squash "$(cat $files 2>&1)")"
-    # linux.resources.devices (the spec's default: deny all but the standard
-    # nodes) still holds after the reload: a block device made in /dev (the
-    # root is read-only) cannot
-    # be opened (the cgroup's device filter says EPERM; allowed, loop0 would
-    # read nothing or say ENXIO).
-    check_contains "$name: a denied device stays denied after daemon-reload" "Operation not permitted" \
-        "$("$rt" --root "$root" exec --cap CAP_MKNOD "$name" sh -c 'mknod /dev/loop-t b 7 0 && head -c1 /dev/loop-t' 2>&1)"
-    check_eq "$name: the container sees its memory limit" 67108864 "$(cat /proc/${pid:-0}/root/sys/fs/cgroup/memory.max 2>&1 ||
-        echo unreadable)"
-    "$rt" --root "$root" delete --force "$name" >/dev/null 2>&1
-    wait_for unit_gone "$unit"
-    check_true "$name: delete stops the unit" unit_gone "$unit"
-    wait_for test ! -d "$cgdir"
-    check_true "$name: delete removes the cgroup" test ! -d "$cgdir"
-    check_eq "$name: no failed unit is left" "" "$(systemctl list-units --failed --plain --no-legend "$unit" 2>&1)"
+# Around the daemon-reload: the device filter (scope_devices_hook), and the
+# memory limit as the container sees it.
+hook() {
+    scope_devices_hook "$@"
+    [ "$1" = before ] && check_eq "$4: the container sees its memory limit" 67108864 \
+        "$(cat /proc/${5:-0}/root/sys/fs/cgroup/memory.max 2>&1 || echo unreadable)"
 }
-driver runc runc1
-driver crun crun1
-driver "$RRUN" rrun1
+props="TasksMax=20;MemoryMax=67108864;CPUQuotaPerSecUSec=500ms"
+files="pids.max=20;memory.max=67108864;cpu.max=50000 100000;cpu.weight=20"
+# crun 1.8.1 (the comparison) puts the init and its limits in SCOPE/container
+# and leaves them off the unit: its property checks are recorded, not failed.
+for rt in runc crun "$RRUN"; do
+    sub=; [ "$rt" = crun ] && sub=container
+    SCOPE_PREFIX=sdbus UNIT_PROPS=$props CG_FILES=$files SUBGROUP=$sub SCOPE_HOOK=hook \
+        check_scope_driver "$rt" "$B" "$(basename "$rt")1"
+done
+check_eq "rrun's DevicePolicy and DeviceAllow are runc's" "${DEVPROPS[runc]}" "${DEVPROPS[rrun]}"
+check_contains "runc's: strict, 7:0 for reading" "strict" "${DEVPROPS[runc]}"
+
+# ---- DefaultDependencies=no whatever the slice (given, none, another), as
+# runc (its Slice= and Wants= too)
+dd_case() {  # RT ID CGROUPSPATH UNIT
+    set_config "$B" ".linux.cgroupsPath = \"$3\""
+    RT_FLAGS=(--systemd-cgroup)
+    runtime_start "$1" "$WORK/state-dd" "$B" "$2" >/dev/null || { echo "create failed: $(cat "$WORK/state-dd/$2.log")"; return; }
+    squash "$(systemctl show -P DefaultDependencies "$4"; systemctl show -P Slice "$4"; systemctl show -P Wants "$4")"
+    "$1" --root "$WORK/state-dd" delete --force "$2" >/dev/null 2>&1
+}
+for c in ":sdbus:ddX" "machine.slice:sdbus:ddX"; do
+    unit=sdbus-ddX.scope
+    want=$(dd_case runc ddr "${c//ddX/ddr}" "${unit//ddX/ddr}")
+    echo "# runc, cgroupsPath $c: DefaultDependencies Slice Wants: $want"
+    check_eq "cgroupsPath $c: DefaultDependencies, Slice, Wants as runc's" "$want" \
+        "$(dd_case "$RRUN" ddq "${c//ddX/ddq}" "${unit//ddX/ddq}")"
+done
 
 # ---- update: SetUnitProperties plus the files (a daemon-reload keeps it)
 set_config "$B" '.linux.cgroupsPath = "system.slice:sdbus:upd"'

@@ -1,0 +1,63 @@
+#!/bin/bash
+# The start path's cgroup join (#21): the init of `create` and the process of
+# `exec` join the v1 hierarchies themselves, writing "0" to each `tasks` file,
+# never by rrun writing their pid to a v1 cgroup.procs (which takes the
+# kernel's global cgroup_threadgroup_rwsem for writing: an RCU grace period,
+# 1-15 ms on these VMs, inside every create). Asserted on what the host sees
+# of the processes' cgroups and on the writes strace saw.
+source "$(dirname "$0")/lib.sh"
+need_root
+grep -qE '^[^ ]+ /sys/fs/cgroup/[^ ]+ cgroup ' /proc/self/mounts ||
+    skip_all "no cgroup v1 hierarchy is mounted here (the v1 join is what is tested)"
+command -v strace >/dev/null || skip_all "strace is not installed (scripts/deps.sh installs it)"
+
+make_test_bundle spd-
+B2=$WORK/true
+mkdir -p "$B2"
+cp "$B/config.json" "$B2/config.json"
+set_config "$B2" "c['root']['path'] = '$B/rootfs'; c['process']['args'] = ['true']"
+set_args "$B" sleep 1000
+
+# The v1 lines of /proc/PID/cgroup (hierarchy id:controllers:path).
+v1_cgroups() { grep -v '^0::' "/proc/$1/cgroup"; }
+# strace's writes to v1 cgroup.procs files (-y names each fd's path).
+procs_writes() { grep -E 'write\([0-9]+</sys/fs/cgroup/[^>]+/cgroup\.procs>' "$1" | grep -v '</sys/fs/cgroup/unified/' || true; }
+# The tasks files one process wrote "0" to (strace splits a write that
+# another process's line interrupted: "<unfinished ...>", its result later).
+tasks_self_writes() {
+    grep -E '^[0-9]+ write\([0-9]+</sys/fs/cgroup/[^>]+/tasks>, "0", 1' "$1" | grep -vc '= -1' || true
+}
+
+# create under strace (it follows the init: it ends once `start` let the init run true).
+ID=spd-sp$$
+strace -f -qq -y -e trace=write -o "$WORK/create.strace" "$RRUN" --root "$STATE_ROOT" create -b "$B2" "$ID" &
+tracer=$!
+wait_for status_is "$ID" created 2>/dev/null
+r start "$ID"
+wait $tracer
+check_eq "create: no pid written to a v1 cgroup.procs" "" "$(procs_writes "$WORK/create.strace")"
+nv1=$(grep -cE '^[^ ]+ /sys/fs/cgroup/[^ ]+ cgroup ' /proc/self/mounts)
+check_eq "create: the init wrote \"0\" to the tasks file of each v1 hierarchy ($nv1)" "$nv1" "$(tasks_self_writes "$WORK/create.strace")"
+r delete "$ID"
+
+# What the host sees: the init in the container's cgroup in every hierarchy.
+ID=spd-sp$$b
+r run -d -b "$B" "$ID"
+pid=$(r state "$ID" | json_field '["pid"]')
+init_cg=$(v1_cgroups "$pid")
+check_eq "the init is in $ID's cgroup in every v1 hierarchy" "" "$(echo "$init_cg" | grep -v "/$ID\$")"
+check_contains "the init's pids cgroup lists it" "$pid" "$(cat /sys/fs/cgroup/pids/$ID/cgroup.procs 2>/dev/null || echo "(no pids hierarchy)")"
+
+# exec: the same join, and the process lands where the init is.
+strace -f -qq -y -e trace=write -o "$WORK/exec.strace" "$RRUN" --root "$STATE_ROOT" exec "$ID" true
+check_eq "exec: no pid written to a v1 cgroup.procs" "" "$(procs_writes "$WORK/exec.strace")"
+check_eq "exec: its intermediate wrote \"0\" to each v1 tasks file" "$nv1" "$(tasks_self_writes "$WORK/exec.strace")"
+r exec -d --pid-file "$WORK/exec.pid" "$ID" sleep 1000
+epid=$(cat "$WORK/exec.pid")
+check_eq "the exec'd process is in the init's v1 cgroups" "$init_cg" "$(v1_cgroups "$epid")"
+out=$(r exec "$ID" cat /proc/self/cgroup)
+check_eq "inside, the exec'd process sees itself at its cgroup namespace's root" "" "$(echo "$out" | grep -v ':/$')"
+r delete -f "$ID"
+check_true "delete removed the cgroup" test ! -e "/sys/fs/cgroup/pids/$ID"
+
+finish
