@@ -22,10 +22,11 @@ set_args "$B" sleep 1000
 v1_cgroups() { grep -v '^0::' "/proc/$1/cgroup"; }
 # strace's writes to v1 cgroup.procs files (-y names each fd's path).
 procs_writes() { grep -E 'write\([0-9]+</sys/fs/cgroup/[^>]+/cgroup\.procs>' "$1" | grep -v '</sys/fs/cgroup/unified/' || true; }
-# The tasks files one process wrote "0" to (strace splits a write that
+# The tasks files one process wrote "0" to (strace pads a pid to 5 columns:
+# "1331  write", "13310 write"; it splits a write that
 # another process's line interrupted: "<unfinished ...>", its result later).
 tasks_self_writes() {
-    grep -E '^[0-9]+ write\([0-9]+</sys/fs/cgroup/[^>]+/tasks>, "0", 1' "$1" | grep -vc '= -1' || true
+    grep -E '^[0-9]+ +write\([0-9]+</sys/fs/cgroup/[^>]+/tasks>, "0", 1' "$1" | grep -vc '= -1' || true
 }
 
 # create under strace (it follows the init: it ends once `start` let the init run true).
