@@ -306,11 +306,12 @@ std::vector<DeviceRule> device_rules(const json& r, const Spec& spec) {
             rules.push_back(rule);
         }
     }
-    // runc's AllowedDevices: mknod of anything, and the nodes every container has.
+    // runc's AllowedDevices: mknod of anything, the nodes every container has,
+    // and tun/tap (10:200: runc allows it in every container, VPN images use it).
     static const DeviceRule defaults[] = {
         {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},   {true, 'c', 1, 3, "rwm"}, {true, 'c', 1, 5, "rwm"},
         {true, 'c', 1, 7, "rwm"}, {true, 'c', 1, 8, "rwm"},   {true, 'c', 1, 9, "rwm"}, {true, 'c', 5, 0, "rwm"},
-        {true, 'c', 5, 2, "rwm"}, {true, 'c', 136, -1, "rwm"},
+        {true, 'c', 5, 2, "rwm"}, {true, 'c', 136, -1, "rwm"}, {true, 'c', 10, 200, "rwm"},
     };
     rules.insert(rules.end(), std::begin(defaults), std::end(defaults));
     // And the devices the config creates (a FIFO is not a device to the cgroup).

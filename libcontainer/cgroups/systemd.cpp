@@ -209,7 +209,8 @@ uint8_t acc_bits(const std::string& a) {
 }
 }  // namespace
 
-dbus::Props systemd_device_props(const std::vector<DeviceRule>& rules, const std::string& proc_devices, bool default_allow) {
+dbus::Props systemd_device_props(const std::vector<DeviceRule>& rules, const std::string& proc_devices, bool default_allow,
+                                 bool (*node_exists)(const std::string&)) {
     // Only what follows the last "all devices" rule counts (as in our program).
     size_t start = 0;
     for (size_t i = 0; i < rules.size(); i++)
@@ -250,8 +251,13 @@ dbus::Props systemd_device_props(const std::vector<DeviceRule>& rules, const std
         else if (minor < 0) {
             path = device_group(proc_devices, t, major);
             if (path.empty()) path = kind + "-" + std::to_string(major);
-        } else
+        } else {
             path = "/dev/" + kind + "/" + std::to_string(major) + ":" + std::to_string(minor);
+            // systemd finds a node by that udev link; runc skips a node the
+            // host has not (10:200 before the tun module is loaded). Our own
+            // device program still allows it.
+            if (!node_exists(path)) continue;
+        }
         list.emplace_back(path, access);
     }
     return {{"DevicePolicy", dbus::str("strict")}, {"DeviceAllow", dbus::string_pairs(std::move(list))}};

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fs.hpp"
 #include "dbus.hpp"
 #include "internal.hpp"
 
@@ -50,9 +51,10 @@ dbus::Props systemd_v1_resource_props(const std::vector<Write>& v1);
 // every daemon-reload, so they must let through what our rules do.
 // PROC_DEVICES: /proc/devices, which names the majors. DEFAULT_ALLOW: what
 // rules without an "all devices" one leave to the others (ours: allowed;
-// runc's: denied).
+// runc's: denied). NODE_EXISTS: whether the host has a /dev/char|block/M:m
+// link (runc leaves out the nodes it has not).
 dbus::Props systemd_device_props(const std::vector<DeviceRule>& rules, const std::string& proc_devices,
-                                 bool default_allow = true);
+                                 bool default_allow = true, bool (*node_exists)(const std::string&) = path_exists);
 // "0-2,4" as systemd's CPU/NUMA bitmask (byte i bit j = CPU 8i+j). Throws naming FIELD.
 std::vector<uint8_t> systemd_cpu_mask(const std::string& list, const std::string& field);
 

@@ -198,19 +198,21 @@ check_true "delete leaves no cgroup" no_cgroup_left "$CG"
 
 # --- devices: only the default nodes (and the config's rules)
 CG=$PFX-dev
-# /dev/net/tun bound in: a node the container may not open unless a rule allows it.
-[ -c /dev/net/tun ] || skip_all "no /dev/net/tun to test the devices cgroup with"
-set_config "$B" "c['linux']['cgroupsPath'] = '/$CG'; c['linux']['resources'] = {'devices': [{'allow': False, 'access': 'rwm'}]}; c['mounts'].append({'destination': '/tun', 'type': 'bind', 'source': '/dev/net/tun', 'options': ['bind']})"
+# /dev/fuse (c 10:229) bound in: a node the container may not open unless a rule
+# allows it. (Not /dev/net/tun: runc allows tun/tap, 10:200, in every container.)
+[ -c /dev/fuse ] || skip_all "no /dev/fuse to test the devices cgroup with"
+set_config "$B" "c['linux']['cgroupsPath'] = '/$CG'; c['linux']['resources'] = {'devices': [{'allow': False, 'access': 'rwm'}]}; c['mounts'].append({'destination': '/tun', 'type': 'bind', 'source': '/dev/fuse', 'options': ['bind']})"
 set_args "$B" sh -c 'head -c1 /dev/zero | wc -c; : < /tun && echo open-ok; true'
 out=$(r run --bundle "$B" dev1 2>&1)
 check_eq "devices: /dev/zero (a default node) is readable" "1" "$(echo "$out" | head -1)"
 check_contains "devices: opening a node no rule allows fails" "Operation not permitted" "$out"
 check_not_contains "devices: and it did not open" "open-ok" "$out"
-set_config "$B" "c['linux']['resources']['devices'].append({'allow': True, 'type': 'c', 'major': 10, 'minor': 200, 'access': 'rw'})"
-set_args "$B" sh -c ': < /tun && echo open-ok; grep "c 10:200" /sys/fs/cgroup/devices/devices.list'
+set_config "$B" "c['linux']['resources']['devices'].append({'allow': True, 'type': 'c', 'major': 10, 'minor': 229, 'access': 'rw'})"
+set_args "$B" sh -c ': < /tun && echo open-ok; grep -E "c 10:229|c 10:200" /sys/fs/cgroup/devices/devices.list'
 out=$(r run --bundle "$B" dev2 2>&1)
 check_contains "devices: a config rule allows the node" "open-ok" "$out"
-check_contains "devices: the rule is in the container's devices.list" "c 10:200 rw" "$out"
+check_contains "devices: the rule is in the container's devices.list" "c 10:229 rw" "$out"
+check_contains "devices: tun/tap is allowed by default, as runc allows it" "c 10:200 rwm" "$out"
 set_config "$B" "c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/tun']"
 
 # --- the default cgroupsPath: runc's, the id relative to rrun's own cgroup

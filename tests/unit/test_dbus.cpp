@@ -231,7 +231,9 @@ TEST_CASE("systemd: device rules as DevicePolicy and DeviceAllow", "[dbus]") {
         {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "r"}, {"allow": false, "type": "b", "major": 7, "minor": 0, "access": "w"}]})"),
                                   spec);
     const std::string proc_devices = "Character devices:\n  1 mem\n  5 /dev/tty\n136 pts\n\nBlock devices:\n  7 loop\n";
-    auto p = cg::systemd_device_props(rules, proc_devices);
+    // A host with udev's /dev/char links but no tun module loaded (no 10:200 link).
+    auto nodes = [](const std::string& path) { return path != "/dev/char/10:200"; };
+    auto p = cg::systemd_device_props(rules, proc_devices, true, +nodes);
     CHECK(std::get<std::string>(get(p, "DevicePolicy").v) == "strict");
     CHECK(std::get<Pairs>(get(p, "DeviceAllow").v) ==
           Pairs{{"block-*", "m"}, {"char-*", "m"}, {"/dev/char/1:3", "rwm"}, {"/dev/char/1:5", "rwm"}, {"/dev/char/1:7", "rwm"},
@@ -246,9 +248,12 @@ TEST_CASE("systemd: device rules as DevicePolicy and DeviceAllow", "[dbus]") {
     // No "all devices" rule: ours allow the rest, runc's deny it (rootless: runc's).
     auto none = cg::device_rules(nlohmann::json::object(), spec);
     CHECK(std::get<std::string>(get(cg::systemd_device_props(none, proc_devices), "DevicePolicy").v) == "auto");
-    auto runc_like = cg::systemd_device_props(none, proc_devices, false);
+    auto runc_like = cg::systemd_device_props(none, proc_devices, false, +nodes);
     CHECK(std::get<std::string>(get(runc_like, "DevicePolicy").v) == "strict");
     CHECK(std::get<Pairs>(get(runc_like, "DeviceAllow").v).size() == 10);
+    // With the tun module loaded, runc's tun/tap rule too.
+    auto all_nodes = [](const std::string&) { return true; };
+    CHECK(std::get<Pairs>(get(cg::systemd_device_props(none, proc_devices, false, +all_nodes), "DeviceAllow").v).size() == 11);
     // The marshalled a(ss): the daemon checks it against the signature (above); here its bytes.
     std::string body = dbus::marshal_body({dbus::string_pairs({{"a", "rw"}})});
     CHECK(dbus::signature_of(dbus::string_pairs({})) == "a(ss)");

@@ -7,6 +7,9 @@
 # (podman: systemd_cgroup_podman.sh; containerd: systemd_cgroup_containerd.sh).
 source "$(dirname "$0")/lib.sh"
 need_root
+# runc's tun/tap rule reaches systemd only when the host has the 10:200 node
+# (udev's /dev/char link): load the module so that case is always compared.
+modprobe tun 2>/dev/null && udevadm settle 2>/dev/null
 
 B=$WORK/bundle
 make_bundle "$B"

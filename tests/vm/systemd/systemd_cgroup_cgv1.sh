@@ -9,6 +9,9 @@
 # cgroups gone after delete; update sets the unit's properties too.
 source "$(dirname "$0")/lib.sh"
 need_root
+# runc's tun/tap rule reaches systemd only when the host has the 10:200 node
+# (udev's /dev/char link): load the module so that case is always compared.
+modprobe tun 2>/dev/null && udevadm settle 2>/dev/null
 [ -n "$V1" ] || skip_all "/sys/fs/cgroup is cgroup2: this script is for a cgroup v1 boot (RRUN_SYSD_CGROUP=v1)"
 check_true "the memory controller is a v1 hierarchy" test -f /sys/fs/cgroup/memory/memory.limit_in_bytes
 check_true "systemd's own hierarchy is there" test -d /sys/fs/cgroup/systemd/system.slice
