@@ -128,7 +128,7 @@ int exec_grandchild(ProcessPlan& plan, int root, int sync) {
 // The intermediate process: joins the namespaces with one setns on the init's
 // pidfd (user first, so the pid namespace is joined with its privileges, which
 // a rootless parent lacks), then forks the process proper into the pid namespace.
-int exec_child(ProcessPlan& plan, int pidfd, int ns_flags, int root, int sync, std::vector<CgroupTasksFile>& cgroup_tasks) {
+int exec_child(ProcessPlan& plan, int pidfd, int ns_flags, int root, int sync, CgroupSelfJoin& cgroup_tasks) {
     // Into the container's v1 cgroups by ourselves (cgroup_open_self_join):
     // the process we fork inherits them.
     if (cgroup_join_self(cgroup_tasks) < 0) return -1;
@@ -212,10 +212,10 @@ ExecProcess exec_in_container(const RuntimeContext& ctx, ExecOptions& opts) {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
     unique_fd parent_end(pair[0]), child_end(pair[1]);
-    std::vector<CgroupTasksFile> cgroup_tasks;
+    CgroupSelfJoin cgroup_tasks;
     if (opts.cgroups.empty()) cgroup_tasks = cgroup_open_self_join(CgroupHandle{st.cgroup_path});
     int child_pidfd = -1;
-    pid_t pid = clone_process(0, &child_pidfd);
+    pid_t pid = clone_process(0, &child_pidfd, cgroup_tasks.v2_dir.get(), &cgroup_tasks.v2_joined);
     if (pid < 0) throw_errno("clone the exec process");
     if (pid == 0) {
         parent_end.reset();

@@ -256,7 +256,7 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
     if (::geteuid() == 0 && !plan.namespaces.new_user) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     plan.cgroup_tasks = cgroup_open_self_join(plan.cgroup);
     int pidfd = -1;
-    pid_t pid = clone_container_init(plan.namespaces, &pidfd);
+    pid_t pid = clone_container_init(plan.namespaces, &pidfd, plan.cgroup_tasks.v2_dir.get(), &plan.cgroup_tasks.v2_joined);
     int clone_errno = errno;
     if (our_pidns && pid != 0 && ::setns(our_pidns.get(), CLONE_NEWPID) < 0) throw_errno("return to our pid namespace");
     if (pid < 0) throw_sys(clone_errno, "clone the container's init");
@@ -285,7 +285,7 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
         if (plan.namespaces.new_user)
             write_id_mappings(pid, plan.spec->linux->uid_mappings, plan.spec->linux->gid_mappings);
         cgroup_enter(plan.cgroup, pid, plan.cgroup_tasks);
-        plan.cgroup_tasks.clear();
+        plan.cgroup_tasks = {};
         if (plan.on_joined) plan.on_joined(pid);
         if (plan.spec->linux && !plan.spec->linux->net_devices.empty()) {
             // The namespace the init has (a new one) or will join (by path).

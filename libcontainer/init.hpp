@@ -23,7 +23,7 @@ struct InitPlan {
     unique_fd exec_fifo;   // held O_RDWR: init blocks reading it until `start`
     unique_fd start_result;  // fifo held O_RDWR|O_CLOEXEC: see ContainerDir::start_result_path
     CgroupHandle cgroup;   // joined by the parent before the init goes on
-    std::vector<CgroupTasksFile> cgroup_tasks;  // the v1 ones the init joins itself (cgroup_open_self_join)
+    CgroupSelfJoin cgroup_tasks;  // what the init joins without the parent (cgroup_open_self_join)
     int state_lock_fd = -1;  // the parent's lock on the state dir: the child must not hold it
     // Hooks: prestart/createRuntime run by the parent while the init waits
     // after its mounts; createContainer/startContainer run by the init itself.

@@ -160,8 +160,8 @@ NamespacePlan plan_namespaces(const Spec& spec) {
     return plan;
 }
 
-pid_t clone_container_init(NamespacePlan& plan, int* pidfd) {
-    if (!plan.clone_in_joined_user) return clone_process(plan.clone_flags, pidfd);
+pid_t clone_container_init(NamespacePlan& plan, int* pidfd, int cgroup, bool* joined) {
+    if (!plan.clone_in_joined_user) return clone_process(plan.clone_flags, pidfd, cgroup, joined);
     // An intermediate joins the user namespace, so that it owns the new
     // namespaces, and clones the init as our child (CLONE_PARENT).
     int pipefd[2];

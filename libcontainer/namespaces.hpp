@@ -37,7 +37,9 @@ NamespacePlan plan_namespaces(const Spec& spec);
 // Parent side: clone_process() with the new namespaces. When a user namespace
 // is joined while others are created, the clone happens from inside it (so that
 // it owns them), by an intermediate, and the init is still our child.
-pid_t clone_container_init(NamespacePlan& plan, int* pidfd);
+// CGROUP, JOINED: as clone_process's (the init born in its cgroup2 cgroup);
+// not through the intermediate, where the parent moves it.
+pid_t clone_container_init(NamespacePlan& plan, int* pidfd, int cgroup = -1, bool* joined = nullptr);
 
 // Child side: a new time namespace with the planned offsets. Returns 0, or -1
 // with child_fail() set.

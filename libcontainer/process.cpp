@@ -34,6 +34,10 @@ namespace rrun {
 namespace {
 
 // Our own definition: <linux/sched.h> clashes with glibc's <sched.h>.
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL  // linux/sched.h, 5.7
+#endif
+
 struct CloneArgs {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
 };
@@ -122,12 +126,25 @@ int prepare_fds(const ProcessPlan& plan, const int* own, size_t own_count) {
 
 }  // namespace
 
-pid_t clone_process(unsigned long flags, int* pidfd) {
+pid_t clone_process(unsigned long flags, int* pidfd, int cgroup, bool* joined) {
     CloneArgs args{};
     args.flags = flags | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(pidfd);
     args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;  // clone3: CLONE_PARENT takes our own
+    if (cgroup >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<uint64_t>(cgroup);
+    }
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    // The cgroup refused a new process (its pids limit reached: a move is not
+    // limited; controllers in its subtree; not ours to write) or the kernel
+    // predates the flag (EINVAL): born where we are, the parent moves it.
+    if (pid < 0 && cgroup >= 0 && errno != ENOSYS) {
+        args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+        args.cgroup = 0;
+        pid = ::syscall(SYS_clone3, &args, sizeof args);
+    }
+    bool into_cgroup = pid >= 0 && (args.flags & CLONE_INTO_CGROUP);
     // ENOSYS: before Linux 5.3, or a seccomp profile's answer; EPERM: the
     // default errno of profiles that do not list it (Docker's before 2021).
     // The init runs startContainer hooks under the container's filter. A
@@ -136,6 +153,7 @@ pid_t clone_process(unsigned long flags, int* pidfd) {
         *pidfd = -1;
         pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
     }
+    if (joined) *joined = into_cgroup;
     return static_cast<pid_t>(pid);
 }
 

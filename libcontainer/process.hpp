@@ -75,7 +75,10 @@ bool setgroups_allowed_here();
 // Waits for a child of ours; returns the exit code the shell would show (128+N for a signal).
 int wait_exit_code(pid_t pid);
 
-// Our own clone3 (glibc has no wrapper): fork-like, with a pidfd when the kernel gives one.
-pid_t clone_process(unsigned long flags, int* pidfd);
+// Our own clone3 (glibc has no wrapper): fork-like, with a pidfd when the
+// kernel gives one. CGROUP, given: the child is born in its cgroup2
+// directory (CLONE_INTO_CGROUP) when the kernel and the cgroup allow it, and
+// JOINED says whether it was.
+pid_t clone_process(unsigned long flags, int* pidfd, int cgroup = -1, bool* joined = nullptr);
 
 }  // namespace rrun

@@ -705,34 +705,43 @@ static void systemd_enter(const CgroupHandle& handle, pid_t pid) {
     if (layout().mode == CgroupMode::unified && device_rules_restrict(s.rules)) attach_device_program(v2_dir(dirs)->path, s.rules);
 }
 
-void cgroup_enter(const CgroupHandle& handle, pid_t pid, const std::vector<CgroupTasksFile>& self_joined) {
+void cgroup_enter(const CgroupHandle& handle, pid_t pid, const CgroupSelfJoin& self_joined) {
     if (handle.systemd) return systemd_enter(handle, pid);
+    auto& tasks = self_joined.tasks;
     for (auto& d : dirs_of(handle)) {
-        std::string tasks = d.path + "/tasks";
-        if (std::none_of(self_joined.begin(), self_joined.end(), [&](auto& f) { return f.path == tasks; }))
-            write_file(d.path + "/cgroup.procs", std::to_string(pid));
+        if (d.h->v2 ? self_joined.v2_joined && d.path == self_joined.v2_path
+                    : std::any_of(tasks.begin(), tasks.end(), [&](auto& f) { return f.path == d.path + "/tasks"; }))
+            continue;
+        write_file(d.path + "/cgroup.procs", std::to_string(pid));
     }
 }
 
-std::vector<CgroupTasksFile> cgroup_open_self_join(const CgroupHandle& handle) {
-    std::vector<CgroupTasksFile> files;
-    if (handle.systemd || systemd_unit_of(handle.path)) return files;
+CgroupSelfJoin cgroup_open_self_join(const CgroupHandle& handle) {
+    CgroupSelfJoin join;
+    if (handle.systemd || systemd_unit_of(handle.path)) return join;
     for (auto& d : dirs_of(handle)) {
-        if (d.h->v2) continue;
+        if (d.h->v2) {
+            // clone3 checks our right to write its cgroup.procs; refused, the
+            // parent's write gives the error.
+            join.v2_dir.reset(::open(d.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+            if (join.v2_dir) join.v2_path = d.path;
+            continue;
+        }
         std::string path = d.path + "/tasks";
         unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
         // A delegation that chowned cgroup.procs only: the parent writes that.
         if (!fd && (errno == EACCES || errno == EPERM)) continue;
         if (!fd) throw_errno("open " + path);
-        files.push_back({std::move(fd), std::move(path)});
+        join.tasks.push_back({std::move(fd), std::move(path)});
     }
-    return files;
+    return join;
 }
 
-int cgroup_join_self(std::vector<CgroupTasksFile>& files) {
-    for (auto& f : files) {
+int cgroup_join_self(CgroupSelfJoin& join) {
+    join.v2_dir.reset();  // nothing the container runs later holds a host cgroup file
+    for (auto& f : join.tasks) {
         if (::write(f.fd.get(), "0", 1) != 1) return child_fail(errno, "join cgroup %s", f.path.c_str());
-        f.fd.reset();  // nothing the container runs later holds a host cgroup file
+        f.fd.reset();
     }
     return 0;
 }
@@ -819,6 +828,14 @@ bool cgroup_frozen(const CgroupHandle& handle) {
     }
     const Dir* v2 = v2_dir(dirs);
     return v2 && try_read(v2->path + "/cgroup.freeze").value_or("0")[0] == '1';
+}
+
+std::string cgroup_freezer_dir(const CgroupHandle& handle) {
+    auto dirs = dirs_of(handle);
+    const Dir* v1 = dir_for(dirs, "freezer");
+    if (v1 && !v1->h->v2) return v1->path;
+    const Dir* v2 = v2_dir(dirs);
+    return v2 && ::access((v2->path + "/cgroup.freeze").c_str(), F_OK) == 0 ? v2->path : "";
 }
 
 std::vector<pid_t> cgroup_pids(const CgroupHandle& handle) {

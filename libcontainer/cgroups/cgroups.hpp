@@ -36,24 +36,33 @@ struct CgroupHandle {
 // before the first directory is made (create records it for a crash of ours).
 CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std::string& id,
                           const std::function<void(const CgroupHandle&)>& before_create = {});
-// A process joins the v1 hierarchies itself: "0" written to a `tasks` file
-// by the one thread of the task that moves takes no global lock, while a pid
-// written to cgroup.procs takes the kernel's cgroup_threadgroup_rwsem for
+// A new process gets into its cgroups without the parent writing its pid: a
+// pid written to cgroup.procs takes the kernel's cgroup_threadgroup_rwsem for
 // writing, an RCU grace period (1-20 ms on these VMs) unless another writer
-// left it just before. Parent side, before clone: the container's v1 `tasks`
-// files, open (none with systemd, which puts the process in its unit itself;
-// none where the file is not ours to write).
+// left it just before. On v1 the process writes "0" to each `tasks` file
+// itself (one thread moving itself takes no global lock); on cgroup2 clone3
+// puts it there (CLONE_INTO_CGROUP, the lock only read), as crun does.
 struct CgroupTasksFile {
     unique_fd fd;
     std::string path;
 };
-std::vector<CgroupTasksFile> cgroup_open_self_join(const CgroupHandle& cg);
-// Parent side, after clone and before the init goes on: moves PID in, into
-// the hierarchies whose file is not among SELF_JOINED (written by PID itself).
-void cgroup_enter(const CgroupHandle& cg, pid_t pid, const std::vector<CgroupTasksFile>& self_joined = {});
-// Child side, single-threaded, between clone and exec: "0" to each file,
-// closed once written. Returns 0, or -1 with child_fail() naming the file.
-int cgroup_join_self(std::vector<CgroupTasksFile>& files);
+struct CgroupSelfJoin {
+    std::vector<CgroupTasksFile> tasks;  // v1
+    unique_fd v2_dir;                    // cgroup2: the directory, for clone3
+    std::string v2_path;
+    bool v2_joined = false;              // clone3 took it (else the parent writes the pid)
+};
+// Parent side, before clone: the container's v1 `tasks` files and its cgroup2
+// directory, open (none with systemd, which puts the process in its unit
+// itself; none where the file is not ours to write).
+CgroupSelfJoin cgroup_open_self_join(const CgroupHandle& cg);
+// Parent side, after clone and before the init goes on: moves PID into the
+// hierarchies SELF_JOINED did not take care of.
+void cgroup_enter(const CgroupHandle& cg, pid_t pid, const CgroupSelfJoin& self_joined = {});
+// Child side, single-threaded, between clone and exec: "0" to each `tasks`
+// file, every file closed once written. Returns 0, or -1 with child_fail()
+// naming the file.
+int cgroup_join_self(CgroupSelfJoin& join);
 // exec --cgroup (runc's form): moves PID into existing sub-cgroups of the
 // container's cgroup. Each entry is "SUB" (every hierarchy) or
 // "CONTROLLER[,CONTROLLER...]:SUB" (the hierarchies holding one of them);
@@ -66,6 +75,9 @@ void cgroup_remove(const CgroupHandle& cg);
 void cgroup_freeze(const CgroupHandle& cg, bool frozen);
 // True when the cgroup is frozen (or freezing); false without a cgroup.
 bool cgroup_frozen(const CgroupHandle& cg);
+// The directory a freezer acts on (v1's freezer hierarchy, else the v2
+// cgroup with cgroup.freeze); "" when there is none (checkpoint's --freeze-cgroup).
+std::string cgroup_freezer_dir(const CgroupHandle& cg);
 // Host pids of every process in the cgroup and the cgroups below it.
 std::vector<pid_t> cgroup_pids(const CgroupHandle& cg);
 // Signals every process of the cgroup: cgroup.kill for SIGKILL on v2, else

@@ -1,10 +1,11 @@
 #!/bin/bash
 # The start path's cgroup join (#21): the init of `create` and the process of
 # `exec` join the v1 hierarchies themselves, writing "0" to each `tasks` file,
-# never by rrun writing their pid to a v1 cgroup.procs (which takes the
-# kernel's global cgroup_threadgroup_rwsem for writing: an RCU grace period,
-# 1-15 ms on these VMs, inside every create). Asserted on what the host sees
-# of the processes' cgroups and on the writes strace saw.
+# and are born in their cgroup2 cgroup (clone3's CLONE_INTO_CGROUP), never by
+# rrun writing their pid to a cgroup.procs (which takes the kernel's global
+# cgroup_threadgroup_rwsem for writing: an RCU grace period, 1-15 ms on these
+# VMs, inside every create). Asserted on what the host sees of the processes'
+# cgroups and on the writes and clones strace saw.
 source "$(dirname "$0")/lib.sh"
 need_root
 grep -qE '^[^ ]+ /sys/fs/cgroup/[^ ]+ cgroup ' /proc/self/mounts ||
@@ -20,8 +21,14 @@ set_args "$B" sleep 1000
 
 # The v1 lines of /proc/PID/cgroup (hierarchy id:controllers:path).
 v1_cgroups() { grep -v '^0::' "/proc/$1/cgroup"; }
-# strace's writes to v1 cgroup.procs files (-y names each fd's path).
-procs_writes() { grep -E 'write\([0-9]+</sys/fs/cgroup/[^>]+/cgroup\.procs>' "$1" | grep -v '</sys/fs/cgroup/unified/' || true; }
+# strace's writes to cgroup.procs files (-y names each fd's path).
+procs_writes() { grep -E 'write\([0-9]+</sys/fs/cgroup/[^>]+/cgroup\.procs>' "$1" || true; }
+# The hybrid host's cgroup2 hierarchy, where there is one.
+V2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+# The clone3 calls that put their child in a cgroup2 directory and succeeded
+# (strace does not name the fd: no pid written and the process's 0:: line
+# below say which cgroup it was).
+into_cgroup_clones() { grep -E '^[0-9]+ +clone3\(.*CLONE_INTO_CGROUP.*cgroup=[0-9]+' "$1" | grep -vc '= -1' || true; }
 # The tasks files one process wrote "0" to (strace pads a pid to 5 columns:
 # "1331  write", "13310 write"; it splits a write that
 # another process's line interrupted: "<unfinished ...>", its result later).
@@ -31,14 +38,19 @@ tasks_self_writes() {
 
 # create under strace (it follows the init: it ends once `start` let the init run true).
 ID=spd-sp$$
-strace -f -qq -y -e trace=write -o "$WORK/create.strace" "$RRUN" --root "$STATE_ROOT" create -b "$B2" "$ID" &
+strace -f -qq -y -e trace=write,clone3 -o "$WORK/create.strace" "$RRUN" --root "$STATE_ROOT" create -b "$B2" "$ID" &
 tracer=$!
 wait_for status_is "$ID" created 2>/dev/null
 r start "$ID"
 wait $tracer
-check_eq "create: no pid written to a v1 cgroup.procs" "" "$(procs_writes "$WORK/create.strace")"
+check_eq "create: no pid written to a cgroup.procs" "" "$(procs_writes "$WORK/create.strace")"
 nv1=$(grep -cE '^[^ ]+ /sys/fs/cgroup/[^ ]+ cgroup ' /proc/self/mounts)
 check_eq "create: the init wrote \"0\" to the tasks file of each v1 hierarchy ($nv1)" "$nv1" "$(tasks_self_writes "$WORK/create.strace")"
+if [ -n "$V2" ]; then
+    check_eq "create: the init was cloned into its cgroup2 cgroup (CLONE_INTO_CGROUP)" 1 "$(into_cgroup_clones "$WORK/create.strace")"
+else
+    echo "# no cgroup2 hierarchy here: CLONE_INTO_CGROUP is checked in the v2 guest (cgroups_v2.sh)"
+fi
 r delete "$ID"
 
 # What the host sees: the init in the container's cgroup in every hierarchy.
@@ -48,14 +60,17 @@ pid=$(r state "$ID" | json_field '["pid"]')
 init_cg=$(v1_cgroups "$pid")
 check_eq "the init is in $ID's cgroup in every v1 hierarchy" "" "$(echo "$init_cg" | grep -v "/$ID\$")"
 check_contains "the init's pids cgroup lists it" "$pid" "$(cat /sys/fs/cgroup/pids/$ID/cgroup.procs 2>/dev/null || echo "(no pids hierarchy)")"
+[ -n "$V2" ] && check_eq "the init is in $ID's cgroup2 cgroup" "0::/$ID" "$(grep '^0::' "/proc/$pid/cgroup")"
 
 # exec: the same join, and the process lands where the init is.
-strace -f -qq -y -e trace=write -o "$WORK/exec.strace" "$RRUN" --root "$STATE_ROOT" exec "$ID" true
-check_eq "exec: no pid written to a v1 cgroup.procs" "" "$(procs_writes "$WORK/exec.strace")"
+strace -f -qq -y -e trace=write,clone3 -o "$WORK/exec.strace" "$RRUN" --root "$STATE_ROOT" exec "$ID" true
+check_eq "exec: no pid written to a cgroup.procs" "" "$(procs_writes "$WORK/exec.strace")"
 check_eq "exec: its intermediate wrote \"0\" to each v1 tasks file" "$nv1" "$(tasks_self_writes "$WORK/exec.strace")"
+[ -n "$V2" ] && check_eq "exec: its intermediate was cloned into the container's cgroup2 cgroup" 1 "$(into_cgroup_clones "$WORK/exec.strace")"
 r exec -d --pid-file "$WORK/exec.pid" "$ID" sleep 1000
 epid=$(cat "$WORK/exec.pid")
 check_eq "the exec'd process is in the init's v1 cgroups" "$init_cg" "$(v1_cgroups "$epid")"
+[ -n "$V2" ] && check_eq "the exec'd process is in the init's cgroup2 cgroup" "0::/$ID" "$(grep '^0::' "/proc/$epid/cgroup")"
 out=$(r exec "$ID" cat /proc/self/cgroup)
 check_eq "inside, the exec'd process sees itself at its cgroup namespace's root" "" "$(echo "$out" | grep -v ':/$')"
 r delete -f "$ID"

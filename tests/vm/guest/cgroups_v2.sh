@@ -115,6 +115,17 @@ out=$(container_sees "$B" oom1 'tail /dev/zero; echo "hog exit $?"; grep oom_kil
 check_contains "the hog over memory.max is SIGKILLed" "hog exit 137" "$out"
 check_contains "memory.events counts it" "oom_kill 1" "$out"
 
+# --- the init is born in its cgroup (clone3's CLONE_INTO_CGROUP) where the
+# cgroup takes a new process; where it refuses one, the parent moves it in as
+# before: a pids limit of 0 (runtime-spec 1.3.0) counts a fork, not a move.
+set_config "$B" '.ociVersion = "1.3.0" | .linux.cgroupsPath = "/rrun-vm/pids0" | .linux.resources = {"pids": {"limit": 0}}'
+# (The container's shell uses builtins only: it cannot fork.)
+out=$(container_sees "$B" pz1 'read cg </proc/self/cgroup; read max </sys/fs/cgroup/pids.max; echo "cg=$cg max=$max"; true &')
+check_eq "pids limit 0: the init runs in its cgroup, pids.max 0" "cg=0::/ max=0" "$(grep '^cg=' <<<"$out")"
+check_contains "pids limit 0: and a fork is refused" "can't fork" "$out"
+check_true "pids limit 0: nothing left" test ! -e $CG/rrun-vm/pids0
+set_config "$B" '.ociVersion = "1.0.2"'
+
 # --- refusals, and no cgroup left after a failed create
 set_config "$B" '.linux.cgroupsPath = "/rrun-vm/bad" | .linux.resources = {"memory": {"disableOOMKiller": true}}'
 out=$(container_sees "$B" bad1 true); rc=$?
