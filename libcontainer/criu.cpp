@@ -314,11 +314,27 @@ void checkpoint_container(const RuntimeContext& ctx, const std::string& id, cons
             auto colon = o.page_server.rfind(':');
             if (colon == std::string::npos || colon == 0 || colon + 1 == o.page_server.size())
                 throw Error("--page-server " + o.page_server + ": want ADDRESS:PORT");
-            a.insert(a.end(), {"--page-server", "--address", o.page_server.substr(0, colon), "--port", o.page_server.substr(colon + 1)});
+            // Lazy: the dump stays to serve the pages itself (to `criu lazy-pages` on the other side).
+            a.insert(a.end(), {o.lazy_pages ? "--lazy-pages" : "--page-server", "--address", o.page_server.substr(0, colon),
+                               "--port", o.page_server.substr(colon + 1)});
+        } else if (o.lazy_pages) {
+            a.push_back("--lazy-pages");
         }
-        // On cgroup v2 CRIU freezes the cgroup instead of seizing task by task (runc).
-        if (cgroup_mode() == CgroupMode::unified && !st.cgroup_path.empty() && st.cgroup_path[0] == '/')
-            a.insert(a.end(), {"--freeze-cgroup", join_path("/sys/fs/cgroup", st.cgroup_path)});
+        // runc hands --status-fd to CRIU only with --lazy-pages, and so does rrun.
+        if (o.lazy_pages && o.status_fd >= 0) {
+            int fl = ::fcntl(o.status_fd, F_GETFL);
+            if (fl < 0) throw_errno("--status-fd " + std::to_string(o.status_fd));
+            if ((fl & O_ACCMODE) == O_RDONLY)
+                throw Error("--status-fd " + std::to_string(o.status_fd) + ": not open for writing");
+            ::fcntl(o.status_fd, F_SETFD, 0);  // CRIU inherits it
+            a.insert(a.end(), {"--status-fd", std::to_string(o.status_fd)});
+        }
+        // CRIU freezes the container's cgroup instead of seizing task by task,
+        // so a fork cannot escape the dump: v1's freezer hierarchy or v2's
+        // cgroup.freeze, as runc passes its manager's freezer path.
+        if (!st.cgroup_path.empty())
+            if (std::string freezer = cgroup_freezer_dir(CgroupHandle{st.cgroup_path}); !freezer.empty())
+                a.insert(a.end(), {"--freeze-cgroup", freezer});
 
         json record{{"id", id}, {"mounts", json::array()}, {"stdio", json::array()}};
         auto mounts = mount_points(st.pid);
@@ -383,10 +399,22 @@ void checkpoint_container(const RuntimeContext& ctx, const std::string& id, cons
 
         made_image = ensure_dir(image, "image-path");
         made_work = work != image && ensure_dir(work, "work-path");
+        std::string record_path = join_path(image, kRecordName), descriptors_path = join_path(image, "descriptors.json");
         scope_guard undo([&] {
+            if (!o.pre_dump) {
+                ::unlink(record_path.c_str());
+                ::unlink(descriptors_path.c_str());
+            }
             if (made_work) remove_tree(work);
             if (made_image) remove_tree(image);
         });
+        // Written before CRIU runs: a lazy dump returns only once its pages are
+        // sent, and the restore on the other side reads these before that.
+        if (!o.pre_dump) {
+            write_file_atomic(record_path, record.dump() + "\n", 0600);
+            // runc's descriptors.json: what its own restore needs of this image.
+            write_file_atomic(descriptors_path, descriptors.dump(), 0600);
+        }
         log_debug("criu " + [&] {
             std::string s;
             for (auto& x : a) s += x + " ";
@@ -395,11 +423,6 @@ void checkpoint_container(const RuntimeContext& ctx, const std::string& id, cons
         int rc = run_criu(ctx.criu, {a, nullptr, nullptr});
         if (rc != 0) criu_failed(ctx.criu, "checkpoint container " + id, join_path(work, std::string(kind) + ".log"));
         undo.dismiss();
-        if (!o.pre_dump) {
-            write_file_atomic(join_path(image, kRecordName), record.dump() + "\n", 0600);
-            // runc's descriptors.json: what its own restore needs of this image.
-            write_file_atomic(join_path(image, "descriptors.json"), descriptors.dump(), 0600);
-        }
     }
     // CRIU killed the processes: the container is gone, as after runc's checkpoint.
     if (!o.leave_running && !o.pre_dump) delete_container(ctx, id, true);
@@ -431,6 +454,8 @@ pid_t restore_container(const RuntimeContext& ctx, RestoreOptions& o) {
                                "--restore-detached", "--restore-sibling", "--evasive-devices"};
     if (work != image) a.insert(a.end(), {"--work-dir", work});
     common_args(a, o);
+    // The pages come from a `criu lazy-pages` daemon on this image (its socket in the work dir).
+    if (o.lazy_pages) a.push_back("--lazy-pages");
     if (!o.lsm_profile.empty()) a.insert(a.end(), {"--lsm-profile", o.lsm_profile});
     if (!o.lsm_mount_context.empty()) a.insert(a.end(), {"--lsm-mount-context", o.lsm_mount_context});
     // Each external mount of the image needs its source in this config: an
@@ -577,7 +602,7 @@ pid_t restore_container(const RuntimeContext& ctx, RestoreOptions& o) {
     std::string hooks_path = join_path(dir_path, kHooksName);
     bool hooks = !spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty();
     if (hooks) {
-        json h{{"state", json::parse(oci_state_json(st, Status::creating))}};
+        json h{{"state", json::parse(oci_state_json(st, Status::stopped))}};
         for (const char* kind : {"prestart", "createRuntime"})
             if (spec.raw && spec.raw->contains("hooks") && (*spec.raw)["hooks"].contains(kind)) h[kind] = (*spec.raw)["hooks"][kind];
         write_file_atomic(hooks_path, h.dump(), 0600);

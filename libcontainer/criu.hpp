@@ -18,6 +18,7 @@ struct CriuCommonOptions {
     bool file_locks = false;
     bool auto_dedup = false;
     bool empty_net_ns = false;         // --empty-ns network
+    bool lazy_pages = false;           // memory served later through userfaultfd (CRIU's lazy migration)
 };
 
 struct CheckpointOptions : CriuCommonOptions {
@@ -25,6 +26,7 @@ struct CheckpointOptions : CriuCommonOptions {
     std::string page_server;   // IP:PORT
     bool leave_running = false;
     bool pre_dump = false;
+    int status_fd = -1;        // --status-fd: CRIU writes a byte there once its lazy page server listens
 };
 
 struct RestoreOptions : CriuCommonOptions {

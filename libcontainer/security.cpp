@@ -102,23 +102,40 @@ void check_lsm_labels(const Process& p, const std::string& where) {
         throw Error(where + ".selinuxLabel: SELinux is not enabled on this host");
 }
 
-// PATH: "/proc/self/attr/...", opened through the procfs handle (procfs.hpp),
-// never the container's /proc (CVE-2019-16884: a label written elsewhere).
-static int write_attr(const char* path, const char* prefix, const std::string& value) {
-    int fd = proc_open(path + 6, O_WRONLY);
-    if (fd < 0) return child_fail(errno, "open %s", path);
+// The exec label for the next execve: FIELD's VALUE, written with PREFIX to
+// the first of PATHS (each "/proc/self/attr/...") that exists, opened through
+// the procfs handle (procfs.hpp), never the container's /proc: a file mounted
+// over the path (CVE-2025-52881) or a symlink (CVE-2019-16884) would have the
+// label written elsewhere and the program run unconfined. Only a missing file
+// moves on to the next path (kernels before 5.8 have no attr/apparmor/); a
+// refused write is the error, naming the field and the file, as runc's
+// "apparmor failed to apply profile: write ...: no such file or directory".
+static int write_attr(const char* field, const char* const* paths, const char* prefix, const std::string& value) {
+    int fd = -1;
+    const char* path = *paths;
+    for (; *paths && fd < 0; paths++) {
+        path = *paths;
+        fd = proc_open(path + 6, O_WRONLY);
+        if (fd < 0 && errno != ENOENT) break;
+    }
+    if (fd < 0) return child_fail(errno, "process.%s %s: open %s", field, value.c_str(), path);
     char buf[4096];
     int n = snprintf(buf, sizeof buf, "%s%s", prefix, value.c_str());
-    int rc = ::write(fd, buf, static_cast<size_t>(n)) == n ? 0 : child_fail(errno, "write %s", path);
+    bool fits = n >= 0 && static_cast<size_t>(n) < sizeof buf;
+    if (!fits) errno = ENAMETOOLONG;
+    int rc = fits && ::write(fd, buf, static_cast<size_t>(n)) == n
+                 ? 0
+                 : child_fail(errno, "process.%s %s: write %s", field, value.c_str(), path);
     ::close(fd);
     return rc;
 }
 
 int apply_lsm_labels(const Process& p) {
-    if (!p.apparmor_profile.empty() && write_attr("/proc/self/attr/apparmor/exec", "exec ", p.apparmor_profile) < 0 &&
-        write_attr("/proc/self/attr/exec", "exec ", p.apparmor_profile) < 0)
+    static const char* const apparmor[] = {"/proc/self/attr/apparmor/exec", "/proc/self/attr/exec", nullptr};
+    static const char* const selinux[] = {"/proc/self/attr/exec", nullptr};
+    if (!p.apparmor_profile.empty() && write_attr("apparmorProfile", apparmor, "exec ", p.apparmor_profile) < 0)
         return -1;
-    if (!p.selinux_label.empty() && write_attr("/proc/self/attr/exec", "", p.selinux_label) < 0) return -1;
+    if (!p.selinux_label.empty() && write_attr("selinuxLabel", selinux, "", p.selinux_label) < 0) return -1;
     return 0;
 }
 

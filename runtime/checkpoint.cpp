@@ -1,4 +1,6 @@
 // checkpoint: runc's command line over CRIU (libcontainer/criu.cpp).
+#include <cstdlib>
+
 #include "cli.hpp"
 #include "criu.hpp"
 #include "error.hpp"
@@ -16,7 +18,7 @@ const std::vector<Flag> criu_common_flags = {
     {"manage-cgroups-mode", 0, true, "cgroups mode for CRIU: soft (default), full, strict or ignore"},
     {"empty-ns", 0, true, "create the namespace but do not dump or restore its contents (network only)"},
     {"auto-dedup", 0, false, "deduplicate the memory pages against the parent image"},
-    {"lazy-pages", 0, false, "not supported by rrun: an error"},
+    {"lazy-pages", 0, false, "lazy migration: checkpoint serves the memory from its page server, restore takes it from `criu lazy-pages`"},
 };
 
 const std::vector<Flag> checkpoint_flags = [] {
@@ -24,7 +26,7 @@ const std::vector<Flag> checkpoint_flags = [] {
     f.insert(f.end(), {
         {"parent-path", 0, true, "the pre-dump image this one is relative to (relative to the image path)"},
         {"leave-running", 0, false, "leave the container running after the checkpoint"},
-        {"status-fd", 0, true, "not supported by rrun (goes with --lazy-pages): an error"},
+        {"status-fd", 0, true, "with --lazy-pages: a descriptor CRIU writes a byte to once the pages can be fetched"},
         {"page-server", 0, true, "send the memory pages to a CRIU page server at ADDRESS:PORT"},
         {"pre-dump", 0, false, "dump the memory only, the container keeps running (for a later --parent-path)"},
     });
@@ -48,16 +50,20 @@ void criu_common_options(const Args& a, CriuCommonOptions& o) {
     o.shell_job = a.flag("shell-job");
     o.file_locks = a.flag("file-locks");
     o.auto_dedup = a.flag("auto-dedup");
-    // runc's lazy migration needs a page server it starts and a lazy-pages
-    // daemon on the other side; rrun has neither.
-    if (a.flag("lazy-pages")) throw UsageError("--lazy-pages is not supported by rrun");
+    o.lazy_pages = a.flag("lazy-pages");
 }
 
 int cmd_checkpoint(const RuntimeContext& ctx, const Args& a) {
     const std::string& id = container_id(a);
     CheckpointOptions o;
     criu_common_options(a, o);
-    if (a.has("status-fd")) throw UsageError("--status-fd is not supported by rrun (it goes with --lazy-pages)");
+    if (a.has("status-fd")) {
+        const std::string& v = a.get("status-fd");
+        char* end = nullptr;
+        long fd = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end || fd < 0 || fd > 1 << 20) throw UsageError("invalid value \"" + v + "\" for --status-fd: a descriptor number");
+        o.status_fd = static_cast<int>(fd);
+    }
     o.parent_path = a.get("parent-path");
     o.page_server = a.get("page-server");
     o.leave_running = a.flag("leave-running");

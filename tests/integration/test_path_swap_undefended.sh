@@ -5,51 +5,20 @@
 # with *_EXPECT=escape: each attack must get through there, else it proves
 # nothing on the rrun of today.
 #
-# One build serves them all: b27100a, the last commit before the console
-# defence (bb83139), itself before the path-swap ones (b28e1df), with the
-# masked-file check of 9dc8fb9 patched out (undefended/b27100a-mask-null.patch:
-# no committed rrun ever lacked it, see the patch's head). A binary is built
-# once per commit and patch and kept in /var/cache/rrun-undefended/<key>/rrun.
+# One build serves them all (tests/integration/undefended/build.sh: b27100a,
+# before the console and path-swap defences, with the masked-file check
+# patched out), cached in /var/cache/rrun-undefended. The systemd guest's
+# apparmor.sh runs its LSM attr attack against the same binary.
 set -u
 TESTS_DIR=${TESTS_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 skip() { echo "1..0 # SKIP $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "needs root"
-SRC=$(git -C "$TESTS_DIR" rev-parse --show-toplevel 2>/dev/null) || skip "$TESTS_DIR is not in a git checkout: no history to build the undefended rrun from"
-
-# undefended_rrun COMMIT [PATCH]: the rrun of COMMIT (with PATCH applied) in
-# $UNDEFENDED, built on first use. The cache is keyed on the commit and the
-# patch's hash, and locked: a second run (ctest -j) waits and finds the binary.
-# Only the rrun target is built.
-undefended_rrun() {
-    local want=$1 patch=${2:-} commit key cache tmp
-    commit=$(git -C "$SRC" rev-parse -q --verify "$want^{commit}") || skip "commit $want is not in $SRC (a shallow clone?): cannot build the undefended rrun"
-    key=$commit
-    [ -z "$patch" ] || key=$commit-$(sha256sum <"$patch" | cut -c1-12)
-    cache=${RRUN_UNDEFENDED_CACHE:-/var/cache/rrun-undefended}/$key
-    UNDEFENDED=$cache/rrun
-    [ -x "$UNDEFENDED" ] && return 0
-    mkdir -p "$cache" || skip "cannot make $cache"
-    exec 8>"$cache/.lock"
-    flock 8
-    if [ ! -x "$UNDEFENDED" ]; then
-        tmp=$(mktemp -d /tmp/rrun-undefended.XXXXXX)
-        echo "# building the undefended rrun ($key) in $tmp"
-        if ! { git -C "$SRC" archive "$commit" | tar -x -C "$tmp" &&
-               { [ -z "$patch" ] || git -C "$tmp" apply "$patch"; } &&
-               cmake -S "$tmp" -B "$tmp/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null &&
-               ninja -C "$tmp/build" rrun >"$tmp/build.log" 2>&1 &&
-               cp "$tmp/build/rrun" "$cache/rrun.new" && mv "$cache/rrun.new" "$UNDEFENDED"; }; then
-            tail -20 "$tmp/build.log" 2>/dev/null
-            rm -rf "$tmp"
-            echo "not ok - building the undefended rrun ($key) failed"
-            exit 1
-        fi
-        rm -rf "$tmp"
-    fi
-    exec 8>&-
-}
-
-undefended_rrun b27100a "$TESTS_DIR/integration/undefended/b27100a-mask-null.patch"
+UNDEFENDED=$(bash "$TESTS_DIR/integration/undefended/build.sh")
+case $? in
+    0) ;;
+    77) skip "the undefended rrun cannot be built here (above)" ;;
+    *) echo "not ok - building the undefended rrun failed"; exit 1 ;;
+esac
 echo "# the undefended rrun: $UNDEFENDED ($("$UNDEFENDED" --version | head -1))"
 # UNDEFENDED_TESTS: the ones to run (default all three).
 failed=0 ran=0

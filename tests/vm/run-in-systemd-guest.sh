@@ -67,7 +67,7 @@ if [ $# -eq 0 ]; then
     [ ${#SCRIPTS[@]} -gt 0 ] || die "no guest scripts for cgroup $RRUN_SYSD_CGROUP"
 fi
 # A script with a "# sysd-named-only" line runs only when named: the CRI suite
-# (cri_systemd*.sh, tens of minutes under TCG: CTest's test_vm_systemd_cri).
+# (cri_systemd*.sh, minutes under TCG: CTest's test_vm_systemd_cri).
 if [ $# -eq 0 ]; then
     picked=()
     for s in "${SCRIPTS[@]}"; do grep -q '^# sysd-named-only' "$s" || picked+=("$s"); done
@@ -139,6 +139,20 @@ for p in $(grep -h '^# sysd-share:' "${SCRIPTS[@]}" | sed 's/^# sysd-share://' |
     (cd "$ROOT" && cp -r --parents "$p" "$S/src/") || die "sysd-share: no $p in $ROOT"
     case $p in *.c) gcc -static -O2 -o "$S/src/${p%.c}" "$ROOT/$p" || die "sysd-share: cannot compile $p (gcc, libc6-dev)" ;; esac
 done
+# "# sysd-undefended" in a selected script: the rrun without #22's defences
+# (tests/integration/undefended/build.sh: built once, cached on the host) goes
+# to the share as bin/rrun-undefended, the script's attacks run against it too.
+# When it cannot be had, bin/rrun-undefended.why says why and how build.sh
+# exited (77: it cannot be built here, the script skips those checks).
+if grep -q '^# sysd-undefended' "${SCRIPTS[@]}"; then
+    if u=$(bash "$ROOT/tests/integration/undefended/build.sh" 2>"$S/bin/rrun-undefended.why"); then
+        cp "$u" "$S/bin/rrun-undefended" && strip --strip-debug "$S/bin/rrun-undefended" 2>/dev/null
+        rm -f "$S/bin/rrun-undefended.why"
+    else
+        echo "exit $?" >>"$S/bin/rrun-undefended.why"
+        say "no undefended rrun for the guest: $(head -1 "$S/bin/rrun-undefended.why")"
+    fi
+fi
 printf '%s\n' "${SCRIPTS[@]##*/}" >"$S/scripts"
 echo "SCRIPT_TIMEOUT=$SCRIPT_TIMEOUT" >"$S/config"
 cp "$RRUN" "$S/bin/rrun" && strip --strip-debug "$S/bin/rrun" 2>/dev/null

@@ -11,6 +11,16 @@
         well as SPDY); STDIN is sent on channel 0, stdout/stderr are printed,
         the exit code the error channel reports is the exit code.
 
+    criclient.py serve SOCKET PORTFILE [PARENT_PID]   the same calls, from
+        one process and one gRPC channel (a python start costs seconds in a
+        TCG guest): listens on 127.0.0.1, writes "PORT TOKEN" to PORTFILE
+        (mode 0600) once listening, and serves each connection one request:
+        NUL-terminated fields COUNT, TOKEN, TIMEOUT, then the arguments of
+        the one-shot forms (METHOD [JSON], or ws-exec URL [STDIN]); the answer
+        is lines "o TEXT" (stdout), "e TEXT" (stderr), "O"/"E" the same for
+        a last line without newline, and last "rc N", the exit code of the
+        one-shot form. Exits when PARENT_PID does. (test_cri.sh's cri().)
+
 The messages are written by hand from the field numbers of k8s.io/cri-api
 pkg/apis/runtime/v1/api.proto, only those the test uses; fields not listed are
 skipped when decoding. No protobuf code generation, only python3-grpcio.
@@ -222,7 +232,7 @@ def encode(msg, obj):
     out = bytearray()
     for name, v in obj.items():
         if name not in fields:
-            raise SystemExit(f"criclient: {msg} has no field {name!r} here")
+            raise ValueError(f"criclient: {msg} has no field {name!r} here")
         num, typ, rep = fields[name]
         if typ == MAP:
             for k, val in v.items():
@@ -309,22 +319,33 @@ def decode(msg, buf):
     return obj
 
 
-def call(sock, method, req):
+class CallError(Exception):
+    """A call's failure: its one-line message (stderr) and exit code 1."""
+
+
+def call(channel, method, req, timeout):
     import grpc  # Debian's python3-grpcio
-    target = sock if sock.startswith("unix:") else "unix:" + sock
-    with grpc.insecure_channel(target) as ch:
-        rpc = ch.unary_unary(f"/{METHODS[method]}/{method}",
-                             request_serializer=lambda o: encode(method + "Request", o),
-                             response_deserializer=lambda b: decode(method + "Response", b))
-        try:
-            return rpc(req, timeout=float(os.environ.get("CRI_TIMEOUT", "120")))
-        except grpc.RpcError as e:
-            print(f"{method}: {e.code().name}: {e.details()}", file=sys.stderr)
-            sys.exit(1)
+    if method not in METHODS:
+        raise CallError(f"criclient: no method {method!r} here")
+    data = encode(method + "Request", req)  # (here: a bad field is a ValueError, not grpc's)
+    rpc = channel.unary_unary(f"/{METHODS[method]}/{method}",
+                              request_serializer=lambda b: b,
+                              response_deserializer=lambda b: decode(method + "Response", b))
+    try:
+        return rpc(data, timeout=timeout)
+    except grpc.RpcError as e:
+        raise CallError(f"{method}: {e.code().name}: {e.details()}") from None
+
+
+def channel_of(sock):
+    import grpc
+    return grpc.insecure_channel(sock if sock.startswith("unix:") else "unix:" + sock)
 
 
 # --- the streaming server: a WebSocket client, v4.channel.k8s.io ---------------------
-def ws_exec(url, stdin_data):
+def ws_exec(url, stdin_data, out=None, err_out=None):
+    out = out or sys.stdout.buffer
+    err_out = err_out or sys.stderr.buffer
     u = urllib.parse.urlsplit(url)
     s = socket.create_connection((u.hostname, u.port or 80), timeout=60)
     wskey = base64.b64encode(os.urandom(16)).decode()
@@ -337,7 +358,7 @@ def ws_exec(url, stdin_data):
     while f.readline() not in (b"\r\n", b""):
         pass
     if " 101 " not in status:
-        raise SystemExit(f"criclient: websocket upgrade refused: {status.strip()}")
+        raise CallError(f"criclient: websocket upgrade refused: {status.strip()}")
 
     def send(payload, opcode=2):
         mask = os.urandom(4)
@@ -368,8 +389,8 @@ def ws_exec(url, stdin_data):
             continue
         ch, body = data[0], data[1:]
         if ch in (1, 2):
-            (sys.stdout if ch == 1 else sys.stderr).buffer.write(body)
-            sys.stdout.flush()
+            (out if ch == 1 else err_out).write(body)
+            out.flush()
         elif ch == 3:
             err += body
     if err:
@@ -382,13 +403,104 @@ def ws_exec(url, stdin_data):
     return code
 
 
+def run(channel, argv, timeout, out, err_out):
+    """One request of the one-shot forms (argv without SOCKET); the exit code."""
+    try:
+        if argv and argv[0] == "ws-exec" and len(argv) >= 2:
+            return ws_exec(argv[1], argv[2] if len(argv) > 2 else "", out, err_out)
+        if not argv:
+            raise CallError("criclient: no method given")
+        req = json.loads(argv[1]) if len(argv) > 1 else {}
+        out.write(json.dumps(call(channel(), argv[0], req, timeout), sort_keys=True).encode() + b"\n")
+        return 0
+    except (CallError, ValueError, OSError) as e:  # (ValueError: bad JSON, a field not here)
+        err_out.write(f"{e}\n".encode())
+        return 1
+
+
+def serve(sock, portfile, parent):
+    import hmac
+    import io
+    import socketserver
+    import threading
+    import time
+    token = os.urandom(16).hex()
+    lock, chan = threading.Lock(), []
+
+    def channel():  # made at the first call: containerd's socket may come later
+        with lock:
+            if not chan:
+                chan.append(channel_of(sock))
+            return chan[0]
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            buf = b""
+            while True:  # COUNT\0, then COUNT fields each ending in \0
+                if b"\0" in buf:
+                    count = buf.split(b"\0", 1)[0]
+                    if not count.isdigit():
+                        return
+                    if buf.count(b"\0") > int(count):
+                        break
+                data = self.request.recv(65536)
+                if not data:
+                    return
+                buf += data
+            n, *fields = buf.decode(errors="replace").split("\0")
+            fields = fields[:int(n)]
+            if len(fields) < 2 or not hmac.compare_digest(fields[0], token):
+                return
+            out, err_out = io.BytesIO(), io.BytesIO()
+            try:
+                timeout = float(fields[1])
+            except ValueError:
+                timeout = 120.0
+            rc = run(channel, fields[2:], timeout, out, err_out)
+            answer = bytearray()
+            for tag, data in ((b"o", out.getvalue()), (b"e", err_out.getvalue())):
+                for line in data.splitlines(keepends=True):
+                    if line.endswith(b"\n"):
+                        answer += tag + b" " + line[:-1] + b"\n"
+                    else:
+                        answer += tag.upper() + b" " + line + b"\n"
+            self.request.sendall(bytes(answer) + b"rc %d\n" % rc)
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    srv = Server(("127.0.0.1", 0), Handler)
+    tmp = f"{portfile}.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, f"{srv.server_address[1]} {token}\n".encode())
+    os.close(fd)
+    os.rename(tmp, portfile)  # appears only once listening
+
+    def watch():  # the test gone (killed, no cleanup): so is this server
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+    if parent:
+        threading.Thread(target=watch, daemon=True).start()
+    srv.serve_forever()
+
+
 def main():
-    if len(sys.argv) >= 3 and sys.argv[1] == "ws-exec":
-        sys.exit(ws_exec(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else ""))
-    if len(sys.argv) < 3 or sys.argv[2] not in METHODS:
+    a = sys.argv[1:]
+    if len(a) >= 3 and a[0] == "serve":
+        return serve(a[1], a[2], int(a[3]) if len(a) > 3 else 0)
+    if len(a) >= 2 and a[0] == "ws-exec":
+        sys.exit(run(None, a, 60.0, sys.stdout.buffer, sys.stderr.buffer))
+    if len(a) < 2 or a[1] not in METHODS:
         raise SystemExit(__doc__)
-    req = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
-    print(json.dumps(call(sys.argv[1], sys.argv[2], req), sort_keys=True))
+    rc = run(lambda: channel_of(a[0]), a[1:],
+             float(os.environ.get("CRI_TIMEOUT", "120")), sys.stdout.buffer, sys.stderr.buffer)
+    sys.stdout.flush()
+    sys.exit(rc)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,10 @@ COUNTER='i=0; while :; do i=$((i+1)); echo $i >> ${COUNT_FILE:-/count}; sleep 0.
 RUNC_ROOT=$WORK/runc-state
 on_exit "for id in \$(ls $RUNC_ROOT 2>/dev/null); do runc --root $RUNC_ROOT delete -f \$id; done"
 
-# rt RUNTIME ARGS...: runc or rrun, each with its own state root.
-rt() { local x=$1; shift; if [ "$x" = runc ]; then runc --root "$RUNC_ROOT" "$@"; else r "$@"; fi; }
+# rt RUNTIME ARGS...: runc or rrun, each with its own state root; SYSD=--systemd-cgroup
+# for the systemd driver (given to every command, as podman does).
+rt() { local x=$1; shift; if [ "$x" = runc ]; then runc --root "$RUNC_ROOT" $SYSD "$@"; else r $SYSD "$@"; fi; }
+SYSD=
 rt_pid() { rt "$1" state "$2" 2>/dev/null | jq -r .pid; }
 rt_status() { rt "$1" state "$2" 2>/dev/null | jq -r .status; }
 count_of() { local v; v=$(tail -n 1 "$1" 2>/dev/null); echo "${v:-0}"; }   # the last line the counter appended
@@ -50,30 +52,59 @@ restore_detached() {
         rt "$x" restore -d --bundle "$b" "$@" "$id" </dev/null >"$WORK/$id.out2" 2>"$WORK/$id.restore.err"
     fi
 }
-# What the container sees, in one line: hostname, pids.max, its processes.
+# The limits' files as the container sees them (v1: in each controller's mount).
+PIDS_MAX=/sys/fs/cgroup/pids.max MEM_MAX=/sys/fs/cgroup/memory.max
+[ -n "$V1" ] && PIDS_MAX=/sys/fs/cgroup/pids/pids.max MEM_MAX=/sys/fs/cgroup/memory/memory.limit_in_bytes
+# What the container sees, in one line: hostname, pids and memory limits, its processes.
 inside() {
     local x=$1 id=$2
-    echo "$(rt "$x" exec "$id" hostname 2>&1) pids.max=$(rt "$x" exec "$id" cat /sys/fs/cgroup/pids.max 2>&1)" \
-         "root=$(rt "$x" exec "$id" sh -c 'touch /probe 2>/dev/null && echo rw || echo ro')" \
-         "procs=$(rt "$x" exec "$id" ps -o pid,comm 2>&1 | grep -v -e ' ps$' -e ' sleep$' -e PID | tr -s ' \n' ' ')"
+    # One exec for the files (each costs ~1 s under TCG), one for ps. ' exe$':
+    # an exec's sealed rrun helper (comm "exe") was seen once in ps's list,
+    # the previous exec's, still exiting after its `rrun exec` had returned.
+    echo "$(rt "$x" exec "$id" sh -c "echo \$(hostname) pids.max=\$(cat $PIDS_MAX) mem=\$(cat $MEM_MAX) \
+        root=\$(touch /probe 2>/dev/null && echo rw || echo ro)" 2>&1)" \
+         "procs=$(rt "$x" exec "$id" ps -o pid,comm 2>&1 | grep -v -e ' ps$' -e ' sleep$' -e ' exe$' -e PID | tr -s ' \n' ' ')"
 }
 # why RT IMAGE RC: CRIU's errors, when a restore failed.
 why() { [ "$3" -eq 0 ] || grep -h -B4 -m3 'Error' "$2/restore.log" 2>/dev/null | sed "s/^/# $1 restore.log: /"; }
 counter_bundle() {
     local b=$1
     make_bundle "$b"
-    set_config "$b" ".root.readonly = false | .hostname = \"criu-host\" | .linux.resources.pids.limit = 50 | .process.args = [\"sh\", \"-c\", $(json_str "$COUNTER")]"
+    set_config "$b" ".root.readonly = false | .hostname = \"criu-host\" | .linux.resources.pids.limit = 50 |
+        .linux.resources.memory.limit = 67108864 | .process.args = [\"sh\", \"-c\", $(json_str "$COUNTER")]"
 }
+# cgroups_of PID: its /proc/PID/cgroup in one line (v1: every hierarchy).
+cgroups_of() { squash "$(cat "/proc/${1:-0}/cgroup" 2>&1)"; }
+# cg_dirs PID: the cgroup directories PID is in (all of them on v1), on stdout.
+cg_dirs() {
+    local _ ctl path m
+    while IFS=: read -r _ ctl path; do
+        [ "$path" = / ] && continue
+        case $ctl in "") m=$([ -n "$V1" ] && echo unified) ;; name=*) m=${ctl#name=} ;; *) m=$ctl ;; esac
+        echo "/sys/fs/cgroup${m:+/$m}$path"
+    done <"/proc/${1:-0}/cgroup"
+}
+# others_in CGROUP.PROCS PID: the processes listed there that are not in PID's pid namespace.
+others_in() {
+    local p ns want
+    want=$(readlink "/proc/$2/ns/pid")
+    for p in $(cat "$1" 2>&1); do
+        ns=$(readlink "/proc/$p/ns/pid" 2>/dev/null) || continue   # gone meanwhile (the counter's sleep)
+        [ "$ns" = "$want" ] || echo "$p $(cat "/proc/$p/comm" 2>/dev/null)"
+    done
+}
+# none_left DIR...: none of the directories exists.
+none_left() { local d; for d; do [ ! -d "$d" ] || return 1; done; }
 
 # ---- checkpoint + restore of a detached counter
 basic() {
-    local x=$1 id=criu-$1-basic b=$WORK/b-$1-basic c1 c2 c3 pid inside1 cg
+    local x=$1 id=criu-$1-basic b=$WORK/b-$1-basic c1 c2 c3 pid inside1 cg dirs
     counter_bundle "$b"
     start_detached "$x" "$b" "$id"
     check_eq "$x basic: runs" running "$(rt_status "$x" "$id")"
     wait_for counts_past "$b/rootfs/count" 5
     inside1=$(inside "$x" "$id")
-    cg=$(sed -n 's/^0:://p' "/proc/$(rt_pid "$x" "$id")/cgroup")
+    pid=$(rt_pid "$x" "$id"); cg=$(cgroups_of "$pid"); mapfile -t dirs < <(cg_dirs "$pid" | grep -F "$id")
     rt "$x" checkpoint --image-path "$WORK/img-$x-basic" "$id" >"$WORK/ck.out" 2>&1; rc=$?
     check_eq "$x basic: checkpoint exits 0 ($(tail -1 "$WORK/ck.out"))" 0 $rc
     check_true "$x basic: the container is gone after checkpoint" test -z "$(rt "$x" list -q 2>/dev/null | grep -x "$id")"
@@ -89,11 +120,11 @@ basic() {
     c3=$(count_of "$b/rootfs/count")
     check_true "$x basic: the counter goes on from $c2 (now $c3)" test "$c3" -gt "$c2" -a "$c3" -lt "$((c2 + 40))"
     check_eq "$x basic: hostname, pids limit and processes as before" "$inside1" "$(inside "$x" "$id")"
-    check_eq "$x basic: the init is in the container's cgroup again" "$cg" "$(sed -n 's/^0:://p' "/proc/${pid:-0}/cgroup")"
+    check_eq "$x basic: the init is in the container's cgroups again" "$cg" "$(cgroups_of "$pid")"
     [ "$x" = rrun ] && check_eq "rrun basic: the restored stdout is restore's" "" "$(cat "$WORK/$id.out2" 2>/dev/null)"
     rt "$x" delete -f "$id"
     check_eq "$x basic: delete -f exits 0" 0 $?
-    check_true "$x basic: its cgroup is gone" wait_for test ! -d "/sys/fs/cgroup$cg"
+    check_true "$x basic: its cgroups are gone (${#dirs[@]})" wait_for none_left "${dirs[@]}"
     check_true "$x basic: its processes are gone" wait_for test ! -d "/proc/$pid"
     check_eq "$x basic: no state left" "" "$(ls "$([ "$x" = runc ] && echo "$RUNC_ROOT" || echo "$STATE_ROOT")" 2>/dev/null)"
 }
@@ -115,6 +146,9 @@ leave_running() {
     check_eq "$x leave-running: restore into a new id exits 0 ($(tail -1 "$WORK/$id-new.restore.err"))" 0 $rc
     check_eq "$x leave-running: the new id runs" running "$(rt_status "$x" "$id-new")"
     check_true "$x leave-running: it counts on from $c2" wait_for counts_past "$b/rootfs/count" "$c2"
+    # podman's --import showed the restored init in the old id's cgroup (runc too): recorded here.
+    TODO="seen with podman --import: CRIU restores into the dumped container's cgroup" \
+        check_contains "$x leave-running: the new id's init is in the new id's cgroup" "$id-new" "$(cgroups_of "$(rt_pid "$x" "$id-new")")"
     rt "$x" delete -f "$id-new"
 }
 
@@ -141,12 +175,16 @@ changed_file() {
 }
 
 # ---- hooks: restore runs prestart and createRuntime, as runc does (at
-# CRIU's setup-namespaces, the state's pid the restored init's), not
-# poststart; a failing one fails the restore and leaves nothing.
+# CRIU's setup-namespaces, the state's pid the restored init's, its status
+# runc's "stopped": runc 1.1.5 has no init process yet there), not poststart;
+# a failing one fails the restore and leaves nothing.
 hooks() {
     local x=$1 id=criu-$1-hk b=$WORK/b-$1-hk log=$WORK/hooks-$1 rc pid
     counter_bundle "$b"
-    printf '#!/bin/sh\necho "$1 $(jq -r .pid)" >>"$2"\n' >"$WORK/hook.sh"
+    cat >"$WORK/hook.sh" <<'HOOK'
+#!/bin/sh
+echo "$1 $(jq -r '"\(.pid) \(.status)"')" >>"$2"
+HOOK
     chmod +x "$WORK/hook.sh"
     h() { echo "[{\"path\": \"$WORK/hook.sh\", \"args\": [\"hook.sh\", \"$1\", \"$log\"]}]"; }
     set_config "$b" ".hooks = {\"prestart\": $(h prestart), \"createRuntime\": $(h createRuntime), \"poststart\": $(h poststart)}"
@@ -158,8 +196,8 @@ hooks() {
     PIPES=1 restore_detached "$x" "$b" "$id" --image-path "$WORK/img-$x-hk"; rc=$?; why "$x" "$WORK/img-$x-hk" $rc
     check_eq "$x hooks: restore exits 0 ($(tail -1 "$WORK/$id.restore.err"))" 0 $rc
     pid=$(rt_pid "$x" "$id")
-    check_eq "$x hooks: restore ran prestart and createRuntime with the restored pid" \
-        "prestart ${pid:-?} createRuntime ${pid:-?}" "$(squash "$(cat "$log")")"
+    check_eq "$x hooks: restore ran prestart and createRuntime with the restored pid, status stopped" \
+        "prestart ${pid:-?} stopped createRuntime ${pid:-?} stopped" "$(squash "$(cat "$log")")"
     rt "$x" delete -f "$id"
     set_config "$b" '.hooks.prestart = [{"path": "/bin/false"}]'
     PIPES=1 restore_detached "$x" "$b" "$id" --image-path "$WORK/img-$x-hk"; rc=$?
@@ -167,6 +205,90 @@ hooks() {
     [ "$x" = rrun ] && check_contains "rrun hooks: ... with an error naming it" "prestart" "$(cat "$WORK/$id.restore.err")"
     check_eq "$x hooks: ... and leaves no container" "" "$(rt "$x" list -q 2>/dev/null)"
     check_eq "$x hooks: ... and no cgroup" "" "$(find /sys/fs/cgroup -name "*$id*" 2>/dev/null)"
+}
+
+# ---- the systemd driver (--systemd-cgroup; cgroupsPath slice:prefix:name):
+# checkpoint deletes the container, so its scope unit goes; restore starts the
+# scope again (systemd wants a process in a new scope: CRIU's, which the
+# restored tasks then stay in), with the limits as the unit's properties (a
+# daemon-reload rewrites the files from them) and in the cgroup files; the
+# counter goes on; delete stops the unit and leaves nothing.
+systemd_driver() {
+    local x=$1 id=criu-$1-sd b=$WORK/b-$1-sd unit=criu-sd-$1.scope rc pid c2 inside1 cg dirs props
+    local mem=MemoryMax SYSD=--systemd-cgroup
+    [ -n "$V1" ] && mem=MemoryLimit
+    unit_props() { squash "$(systemctl show -P ActiveState "$unit"; systemctl show -P TasksMax "$unit"; systemctl show -P $mem "$unit")"; }
+    limit_files() { local d; for d in $(cg_dirs "$1" | grep -e pids -e memory -e '^/sys/fs/cgroup/system'); do
+        cat "$d/pids.max" "$d/memory.max" "$d/memory.limit_in_bytes" 2>/dev/null; done | sort | tr '\n' ' '; }
+    counter_bundle "$b"
+    set_config "$b" ".linux.cgroupsPath = \"system.slice:criu-sd:$x\""
+    start_detached "$x" "$b" "$id"
+    check_eq "$x systemd: runs" running "$(rt_status "$x" "$id")"
+    pid=$(rt_pid "$x" "$id")
+    props=$(unit_props)
+    check_eq "$x systemd: the scope is active with the limits" "active 50 67108864" "$props"
+    cg=$(cgroups_of "$pid"); mapfile -t dirs < <(cg_dirs "$pid" | grep -F "$unit")
+    check_contains "$x systemd: the init is in the scope" "/system.slice/$unit" "$cg"
+    wait_for counts_past "$b/rootfs/count" 5
+    inside1=$(inside "$x" "$id")
+    rt "$x" checkpoint --image-path "$WORK/img-$x-sd" "$id" >"$WORK/ck.out" 2>&1; rc=$?
+    check_eq "$x systemd: checkpoint exits 0 ($(tail -1 "$WORK/ck.out"))" 0 $rc
+    check_true "$x systemd: the scope is gone with the container" wait_for unit_gone "$unit"
+    check_true "$x systemd: ... and its cgroups (${#dirs[@]})" wait_for none_left "${dirs[@]}"
+    c2=$(count_of "$b/rootfs/count")
+    restore_detached "$x" "$b" "$id" --image-path "$WORK/img-$x-sd"; rc=$?; why "$x" "$WORK/img-$x-sd" $rc
+    check_eq "$x systemd: restore exits 0 ($(tail -1 "$WORK/$id.restore.err"))" 0 $rc
+    check_eq "$x systemd: state says running" running "$(rt_status "$x" "$id")"
+    pid=$(rt_pid "$x" "$id")
+    check_eq "$x systemd: the scope is active again, with the limits" "$props" "$(unit_props)"
+    check_eq "$x systemd: the init is in the same cgroups as before" "$cg" "$(cgroups_of "$pid")"
+    check_eq "$x systemd: the scope holds the container's processes only (no CRIU left)" "" \
+        "$(others_in "/sys/fs/cgroup/${V1:+systemd/}system.slice/$unit/cgroup.procs" "$pid")"
+    check_true "$x systemd: the counter goes on from $c2" wait_for counts_past "$b/rootfs/count" "$c2"
+    check_eq "$x systemd: hostname, limits and processes as before" "$inside1" "$(inside "$x" "$id")"
+    systemctl daemon-reload
+    check_eq "$x systemd: the limit files after a daemon-reload" "50 67108864 " "$(limit_files "$pid")"
+    rt "$x" delete -f "$id"
+    check_true "$x systemd: delete stops the scope" wait_for unit_gone "$unit"
+    check_true "$x systemd: ... and removes its cgroups" wait_for none_left "${dirs[@]}"
+    check_eq "$x systemd: no failed unit is left" "" "$(systemctl list-units --failed --plain --no-legend "$unit" 2>&1)"
+    check_eq "$x systemd: no state left" "" "$(rt "$x" list -q 2>/dev/null)"
+}
+
+# ---- lazy migration (--lazy-pages): checkpoint dumps all but the memory and
+# stays to serve it from its page server (--status-fd gets a byte once that
+# listens); `criu lazy-pages` fetches the pages for the restore (userfaultfd),
+# into a new id (the dumped container goes only when its last page is sent).
+# The counter goes on; checkpoint exits 0 once done and the old id is gone.
+lazy() {
+    local x=$1 port=$2 id=criu-$1-lz b=$WORK/b-$1-lz img=$WORK/img-$1-lz ck lp rc c2 got
+    counter_bundle "$b"
+    start_detached "$x" "$b" "$id"
+    wait_for counts_past "$b/rootfs/count" 5
+    mkdir -p "$img"; rm -f "$WORK/lz-status"; mkfifo "$WORK/lz-status"
+    rt "$x" checkpoint --lazy-pages --page-server "127.0.0.1:$port" --status-fd 3 --image-path "$img" "$id" \
+        3>"$WORK/lz-status" >"$WORK/ck-lz.out" 2>&1 &
+    ck=$!
+    got=$(timeout 60 head -c1 "$WORK/lz-status" | od -An -tx1)
+    check_eq "$x lazy: --status-fd gets a NUL byte once the pages can be fetched ($(tail -1 "$WORK/ck-lz.out"))" 00 "$(squash "$got")"
+    check_true "$x lazy: the image is written (inventory.img)" test -e "$img/inventory.img"
+    c2=$(count_of "$b/rootfs/count")
+    criu lazy-pages --page-server --address 127.0.0.1 --port "$port" -D "$img" -o lazy-pages.log >/dev/null 2>&1 &
+    lp=$!
+    restore_detached "$x" "$b" "$id-r" --lazy-pages --image-path "$img"; rc=$?; why "$x" "$img" $rc
+    check_eq "$x lazy: restore --lazy-pages exits 0 ($(tail -1 "$WORK/$id-r.restore.err"))" 0 $rc
+    check_eq "$x lazy: the restored container runs" running "$(rt_status "$x" "$id-r")"
+    check_true "$x lazy: the counter goes on from $c2" wait_secs 60 counts_past "$b/rootfs/count" "$((c2 + 2))"
+    timeout 60 tail --pid=$ck -f /dev/null
+    # Still serving (the restore failed): CRIU under it would wait for ever.
+    kill -0 $ck 2>/dev/null && kill $(pgrep -P $ck) $ck 2>/dev/null
+    wait $ck; rc=$?
+    check_eq "$x lazy: checkpoint exits 0 once the pages are sent ($(tail -1 "$WORK/ck-lz.out"))" 0 $rc
+    timeout 30 tail --pid=$lp -f /dev/null; kill $lp 2>/dev/null
+    rt "$x" delete -f "$id" 2>/dev/null
+    check_eq "$x lazy: the dumped container is gone" "" "$(rt "$x" list -q 2>/dev/null | grep -x "$id")"
+    rt "$x" delete -f "$id-r"
+    check_eq "$x lazy: nothing left after delete" "" "$(rt "$x" list -q 2>/dev/null)"
 }
 
 # ---- a pre-dump, then a dump relative to it
@@ -283,6 +405,8 @@ errors() {
     check_eq "$x errors: ... and no cgroup" "" "$(find /sys/fs/cgroup -name "*criu-$x-bad*" 2>/dev/null)"
 }
 
+# checkpoint_systemd.sh and checkpoint_cgv1.sh take the cases above and run their own.
+[ -n "${CHECKPOINT_CASES_ONLY:-}" ] && return 0
 # rrun first, stdio as engines give them (pipes), then host files (what runc
 # cannot dump); runc beside it on the same cases.
 PIPES=1 basic rrun

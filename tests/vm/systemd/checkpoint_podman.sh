@@ -43,9 +43,17 @@ for rt in "$RRUN" runc; do
         check_eq "$x podman: restore --import exits 0 (${out##*$'\n'})" 0 $?
         check_eq "$x podman: the imported container runs" running "$(podman inspect -f '{{.State.Status}}' "$n-imp" 2>&1)"
         echo "$x import $(podman inspect -f '{{.Id}}' "$n-imp" 2>/dev/null)" >>"$WORK/ids"
-        # Seen with runc as with rrun: exec finds no count in the imported container (not yet understood).
-        TODO="podman exec reads no /count after --import, with runc too" \
+        # Understood (#20): /count is there (the init's root has it); exec fails
+        # because the restored init is in the OLD container's scope cgroup
+        # (0::/machine.slice/libpod-OLDID.scope) and the new id's scope was never
+        # made or is gone: rrun's exec cannot open libpod-NEWID.scope/cgroup.procs.
+        # runc 1.1.5 restores into the old cgroup the same way (its state names
+        # the new scope, which does not exist either); its exec only works because
+        # it mkdirs the missing cgroup. Hence also the old scope left after rm -f.
+        TODO="restore --import: the init lands in the old container's cgroup (runc too), exec finds no scope" \
             check_true "$x podman: the imported counter goes on (past 5)" wait_secs 30 counts_past "$n-imp" 5
+        echo "# $x import: exec cat /count says: $(podman exec "$n-imp" cat /count 2>&1 | tail -2 | tr '\n' ' ')" \
+            "ls: $(podman exec "$n-imp" ls / 2>&1 | tr '\n' ' ') init's root: $(ls "/proc/$(podman inspect -f '{{.State.Pid}}' "$n-imp")/root/" 2>&1 | tr '\n' ' ')"
         podman rm -f "$n-imp" >/dev/null 2>&1
     done
 done
