@@ -10,8 +10,9 @@
 # writable (in 3-6% of the creates, root and rootless). oom_score_adj,
 # uid_map, gid_map and setgroups are written by the parent through the host's
 # /proc, and timens_offsets before the container has any mount: no config
-# mount can be put over them. The LSM attr/exec files are not tried: no LSM
-# that has them is active on the test machine (its securityfs lsm file:
+# mount can be put over them. The LSM attr/exec files are tried in the
+# systemd guest, where AppArmor is active (tests/vm/systemd/apparmor.sh): no
+# LSM that has them is active on the test machine (its securityfs lsm file:
 # lockdown,capability,landlock,bpf; /proc/self/attr/exec gives EINVAL).
 source "$(dirname "$0")/lib.sh"
 need_root
