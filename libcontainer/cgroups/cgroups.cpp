@@ -709,7 +709,7 @@ void cgroup_enter(const CgroupHandle& handle, pid_t pid, const CgroupSelfJoin& s
     if (handle.systemd) return systemd_enter(handle, pid);
     auto& tasks = self_joined.tasks;
     for (auto& d : dirs_of(handle)) {
-        if (d.h->v2 ? self_joined.v2_joined && d.path == self_joined.v2_path
+        if (d.h->v2 ? self_joined.v2_joined
                     : std::any_of(tasks.begin(), tasks.end(), [&](auto& f) { return f.path == d.path + "/tasks"; }))
             continue;
         write_file(d.path + "/cgroup.procs", std::to_string(pid));
@@ -724,7 +724,6 @@ CgroupSelfJoin cgroup_open_self_join(const CgroupHandle& handle) {
             // clone3 checks our right to write its cgroup.procs; refused, the
             // parent's write gives the error.
             join.v2_dir.reset(::open(d.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-            if (join.v2_dir) join.v2_path = d.path;
             continue;
         }
         std::string path = d.path + "/tasks";

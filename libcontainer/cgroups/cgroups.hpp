@@ -49,7 +49,6 @@ struct CgroupTasksFile {
 struct CgroupSelfJoin {
     std::vector<CgroupTasksFile> tasks;  // v1
     unique_fd v2_dir;                    // cgroup2: the directory, for clone3
-    std::string v2_path;
     bool v2_joined = false;              // clone3 took it (else the parent writes the pid)
 };
 // Parent side, before clone: the container's v1 `tasks` files and its cgroup2
