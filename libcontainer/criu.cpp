@@ -559,17 +559,16 @@ pid_t restore_container(const RuntimeContext& ctx, RestoreOptions& o) {
         st.cgroup_path = h.path;
         dir.save_cleanup_record(h.path);
     });
-    // The restored tasks land in this container's cgroup, not the dumped one's.
-    if (!cg.path.empty()) {
-        if (cg.path[0] == '/') {
-            a.insert(a.end(), {"--cgroup-root", cg.path});
-        } else {
-            for (auto& line : split_lines(cg.path)) {
-                auto colon = line.find(':');
-                if (colon == std::string::npos) continue;
-                a.insert(a.end(), {"--cgroup-root", (colon ? line.substr(0, colon) : "unified") + ":" + line.substr(colon + 1)});
-            }
-        }
+    // The restored tasks land in this container's cgroup, not the dumped one's:
+    // CRIU rewrites the dumped init's cgroup to the new root, one path for
+    // every hierarchy or one per hierarchy (cgroupsPath per hierarchy, the
+    // systemd driver's unit). CRIU names cgroup2 "" (":PATH"); a name it has
+    // no hierarchy for ("unified" was one) it ignores, and restores that
+    // hierarchy's tasks where they were dumped (podman's restore --import).
+    if (!cg.path.empty() && cg.path[0] == '/') {
+        a.insert(a.end(), {"--cgroup-root", cg.path});
+    } else {
+        for (auto& [key, path] : cgroup_hierarchy_paths(cg)) a.insert(a.end(), {"--cgroup-root", key + ":" + path});
     }
     // CRIU wants the root to be a mount point (runc binds it the same way);
     // the mount points of bind mounts must exist in it.

@@ -1,6 +1,4 @@
 // checkpoint: runc's command line over CRIU (libcontainer/criu.cpp).
-#include <cstdlib>
-
 #include "cli.hpp"
 #include "criu.hpp"
 #include "error.hpp"
@@ -57,13 +55,7 @@ int cmd_checkpoint(const RuntimeContext& ctx, const Args& a) {
     const std::string& id = container_id(a);
     CheckpointOptions o;
     criu_common_options(a, o);
-    if (a.has("status-fd")) {
-        const std::string& v = a.get("status-fd");
-        char* end = nullptr;
-        long fd = std::strtol(v.c_str(), &end, 10);
-        if (v.empty() || *end || fd < 0 || fd > 1 << 20) throw UsageError("invalid value \"" + v + "\" for --status-fd: a descriptor number");
-        o.status_fd = static_cast<int>(fd);
-    }
+    if (a.has("status-fd")) o.status_fd = static_cast<int>(parse_number("status-fd", a.get("status-fd"), 1 << 20));
     o.parent_path = a.get("parent-path");
     o.page_server = a.get("page-server");
     o.leave_running = a.flag("leave-running");

@@ -837,6 +837,12 @@ std::string cgroup_freezer_dir(const CgroupHandle& handle) {
     return v2 && ::access((v2->path + "/cgroup.freeze").c_str(), F_OK) == 0 ? v2->path : "";
 }
 
+std::vector<std::pair<std::string, std::string>> cgroup_hierarchy_paths(const CgroupHandle& handle) {
+    std::vector<std::pair<std::string, std::string>> paths;
+    for (auto& d : dirs_of(handle)) paths.emplace_back(d.h->v2 ? "" : d.h->key, d.rel);
+    return paths;
+}
+
 std::vector<pid_t> cgroup_pids(const CgroupHandle& handle) {
     auto dirs = dirs_of(handle);
     std::vector<pid_t> pids;

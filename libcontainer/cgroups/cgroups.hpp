@@ -77,6 +77,9 @@ bool cgroup_frozen(const CgroupHandle& cg);
 // The directory a freezer acts on (v1's freezer hierarchy, else the v2
 // cgroup with cgroup.freeze); "" when there is none (checkpoint's --freeze-cgroup).
 std::string cgroup_freezer_dir(const CgroupHandle& cg);
+// The container's cgroup in each hierarchy the host has, as /proc/PID/cgroup
+// names them: {controller list ("" for cgroup2), path} (restore's --cgroup-root).
+std::vector<std::pair<std::string, std::string>> cgroup_hierarchy_paths(const CgroupHandle& cg);
 // Host pids of every process in the cgroup and the cgroups below it.
 std::vector<pid_t> cgroup_pids(const CgroupHandle& cg);
 // Signals every process of the cgroup: cgroup.kill for SIGKILL on v2, else

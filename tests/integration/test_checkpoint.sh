@@ -54,7 +54,7 @@ fails "CRIU missing" "cannot run CRIU (/nonexistent/criu): No such file or direc
 untouched "CRIU missing"
 fails "bad --manage-cgroups-mode" 'invalid value "bogus" for --manage-cgroups-mode: soft, full, strict or ignore' \
     r checkpoint --manage-cgroups-mode bogus --image-path "$WORK/img" $ID
-fails "bad --status-fd" 'invalid value "x1" for --status-fd: a descriptor number' r checkpoint --lazy-pages --status-fd x1 --image-path "$WORK/img" $ID
+fails "bad --status-fd" 'invalid value "x1" for --status-fd: must be a number from 0 to 1048576' r checkpoint --lazy-pages --status-fd x1 --image-path "$WORK/img" $ID
 fails "--status-fd not open" "--status-fd 9: Bad file descriptor" \
     r --criu /nonexistent/criu checkpoint --lazy-pages --page-server 127.0.0.1:27277 --status-fd 9 --image-path "$WORK/img" $ID
 fails "--status-fd read-only" "--status-fd 9: not open for writing" \

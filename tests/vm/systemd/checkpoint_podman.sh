@@ -43,17 +43,15 @@ for rt in "$RRUN" runc; do
         check_eq "$x podman: restore --import exits 0 (${out##*$'\n'})" 0 $?
         check_eq "$x podman: the imported container runs" running "$(podman inspect -f '{{.State.Status}}' "$n-imp" 2>&1)"
         echo "$x import $(podman inspect -f '{{.Id}}' "$n-imp" 2>/dev/null)" >>"$WORK/ids"
-        # Understood (#20): /count is there (the init's root has it); exec fails
-        # because the restored init is in the OLD container's scope cgroup
-        # (0::/machine.slice/libpod-OLDID.scope) and the new id's scope was never
-        # made or is gone: rrun's exec cannot open libpod-NEWID.scope/cgroup.procs.
-        # runc 1.1.5 restores into the old cgroup the same way (its state names
-        # the new scope, which does not exist either); its exec only works because
-        # it mkdirs the missing cgroup. Hence also the old scope left after rm -f.
-        TODO="restore --import: the init lands in the old container's cgroup (runc too), exec finds no scope" \
-            check_true "$x podman: the imported counter goes on (past 5)" wait_secs 30 counts_past "$n-imp" 5
-        echo "# $x import: exec cat /count says: $(podman exec "$n-imp" cat /count 2>&1 | tail -2 | tr '\n' ' ')" \
-            "ls: $(podman exec "$n-imp" ls / 2>&1 | tr '\n' ' ') init's root: $(ls "/proc/$(podman inspect -f '{{.State.Pid}}' "$n-imp")/root/" 2>&1 | tr '\n' ' ')"
+        # The image names the dumped container's scope (libpod-OLDID.scope);
+        # restore --import makes another id, whose scope must hold the tasks,
+        # so that exec finds them and rm -f takes them away. Seen with runc
+        # 1.1.5: the init goes back to the old id's cgroup (the new scope is
+        # left empty; its exec makes the missing cgroup) (#20).
+        check_true "$x podman: the imported counter goes on (past 5)" wait_secs 30 counts_past "$n-imp" 5
+        TODO=$([ $x = runc ] && echo "runc 1.1.5: the imported init lands in the old container's cgroup") \
+            check_contains "$x podman: the imported init is in the new id's scope" \
+            "libpod-$(podman inspect -f '{{.Id}}' "$n-imp" 2>/dev/null).scope" "$(cat "/proc/$(podman inspect -f '{{.State.Pid}}' "$n-imp")/cgroup" 2>&1)"
         podman rm -f "$n-imp" >/dev/null 2>&1
     done
 done
@@ -68,12 +66,12 @@ left_scopes() {
 }
 wait_for test -z "$(left_scopes)"
 left=$(left_scopes)
-# Seen: after checkpoint --export of a restored container and rm -f, its
-# scope stays, under runc as under rrun (podman's, then): rrun must leave no
-# more than runc does.
-check_eq "podman: rrun leaves no scope runc does not (cases left: [$(squash "$left")])" \
-    "$(echo "$left" | sed -n 's|^runc/||p' | sort)" "$(echo "$left" | sed -n 's|^rrun/||p' | sort)"
-TODO="the scope of a container checkpointed with --export stays after rm -f, under runc too" \
-    check_eq "podman: no scope of this script's containers is left (runtime/case)" "" "$(squash "$left")"
+# Seen with runc 1.1.5: the scope of the container --export was taken from
+# stays after rm -f (the imported init lives in it until its own rm -f, and
+# then nobody stops it); rrun's imported init is in its own scope.
+check_eq "podman: no scope of rrun's containers is left (cases left: [$(squash "$left")])" \
+    "" "$(echo "$left" | sed -n 's|^rrun/||p')"
+TODO="runc 1.1.5 leaves the scope of the container checkpointed with --export" \
+    check_eq "podman: no scope of runc's containers is left" "" "$(echo "$left" | sed -n 's|^runc/||p')"
 check_eq "podman: no cgroup of rrun containers left" "" "$(find /sys/fs/cgroup -name '*criu-p-rrun*' 2>/dev/null)"
 finish
