@@ -5,7 +5,7 @@
 # E2E_RUNTIME=/usr/sbin/runc runs the same checks with runc.
 . "$(dirname "$0")/lib.sh"
 need_root
-e2e_install podman:podman conmon:conmon script:bsdutils /bin/busybox:busybox-static
+e2e_install podman:podman conmon:conmon /usr/libexec/podman/catatonit:catatonit script:bsdutils /bin/busybox:busybox-static
 
 IMG=localhost/busybox:latest
 P_ROOT=$WORK/podman

@@ -6,7 +6,7 @@
 # E2E_RUNTIME=/usr/sbin/runc runs the same checks with runc.
 . "$(dirname "$0")/lib.sh"
 need_root
-e2e_install podman:podman conmon:conmon newuidmap:uidmap /bin/busybox:busybox-static
+e2e_install podman:podman conmon:conmon /usr/libexec/podman/catatonit:catatonit newuidmap:uidmap /bin/busybox:busybox-static
 ensure_rootless_user
 
 IMG=localhost/busybox:latest
