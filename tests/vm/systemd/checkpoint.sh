@@ -61,9 +61,11 @@ inside() {
     # One exec for the files (each costs ~1 s under TCG), one for ps. ' exe$':
     # an exec's sealed rrun helper (comm "exe") was seen once in ps's list,
     # the previous exec's, still exiting after its `rrun exec` had returned.
+    # '^ *[0-9]+ +1 sh$': the counter's shell forked for sleep, caught before
+    # the child's exec (seen once in CI).
     echo "$(rt "$x" exec "$id" sh -c "echo \$(hostname) pids.max=\$(cat $PIDS_MAX) mem=\$(cat $MEM_MAX) \
         root=\$(touch /probe 2>/dev/null && echo rw || echo ro)" 2>&1)" \
-         "procs=$(rt "$x" exec "$id" ps -o pid,comm 2>&1 | grep -v -e ' ps$' -e ' sleep$' -e ' exe$' -e PID | tr -s ' \n' ' ')"
+         "procs=$(rt "$x" exec "$id" ps -o pid,ppid,comm 2>&1 | grep -v -E -e ' (ps|sleep|exe)$' -e '^ *[0-9]+ +1 sh$' -e PID | tr -s ' \n' ' ')"
 }
 # why RT IMAGE RC: CRIU's errors, when a restore failed.
 why() { [ "$3" -eq 0 ] || grep -h -B4 -m3 'Error' "$2/restore.log" 2>/dev/null | sed "s/^/# $1 restore.log: /"; }
