@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
     }
     int conn = accept(srv, nullptr, nullptr);
     if (conn < 0) return 1;
+    // One connection only: the name goes now, so the next receiver a test
+    // starts on the same path is never mistaken for this finished one (a
+    // stale socket file passes `test -S` and refuses the connection).
+    unlink(argv[1]);
     char name[256] = {};
     struct iovec iov{name, sizeof name - 1};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];

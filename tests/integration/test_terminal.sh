@@ -58,7 +58,7 @@ wait_for test -S "$SOCK"
 r create -b "$B" --console-socket "$SOCK" t1
 check_eq "create with a console socket exits 0" 0 $?
 check_true "the receiver got the pty master" wait_for grep -q '^received /dev/pts/' "$WORK/console.out"
-r start t1
+r start t1 || kill $recv
 wait $recv
 out=$(tr -d '\r' <"$WORK/console.out")
 check_contains "the program's tty is the container's pty" "/dev/pts/0" "$out"
@@ -74,7 +74,7 @@ set_args "$B" sh -c 'read line; echo "typed:$line"'
 "$CONSOLE_RECEIVER" "$SOCK" "$WORK/console2.out" $'hello\n' &
 recv=$!
 wait_for test -S "$SOCK"
-r run -d -b "$B" --console-socket "$SOCK" t2
+r run -d -b "$B" --console-socket "$SOCK" t2 || kill $recv
 wait $recv
 check_contains "input through the pty master reaches the program" "typed:hello" "$(tr -d '\r' <"$WORK/console2.out")"
 r delete -f t2
