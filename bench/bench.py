@@ -271,7 +271,8 @@ def measure_sequential(rts, bundle, n, floor_argv):
         with tempfile.NamedTemporaryFile(suffix=".json") as out:
             quiet([hf, "-N", "--style", "none", "--warmup", "3", "--runs", str(n), "--export-json", out.name,
                    " ".join(shlex.quote(x) for x in argv)])
-            return summary([t * 1000 for t in json.load(open(out.name))["results"][0]["times"]])
+            with open(out.name) as f:
+                return summary([t * 1000 for t in json.load(f)["results"][0]["times"]])
     res = {rt.name: {"run_seq": times(rt.cmd("run", "-b", bundle, "seq"))} for rt in rts}
     return res, times(floor_argv) if floor_argv else None
 
@@ -578,13 +579,12 @@ def goals(sections):
             limit = cv * times if cv else None
             line("%s: %s %s vs %.1f x crun" % (name, key, field, times), value(r, key, field), limit,
                  "%.1f x crun = %s" % (times, fmt(limit)))
-        fl = (sec.get("floor") or {}).get("median")
         times = 1.6 if name == "rootless" else 2.0
-        line("%s: run median vs %.1f x floor" % (name, times), value(r, "run", "median"), fl * times if fl else None,
-             "%.1f x floor = %s" % (times, fmt(fl * times if fl else None)))
-        fs = (sec.get("floor_seq") or {}).get("median")
-        line("%s: run (hyperfine -N) median vs %.1f x its floor" % (name, times), value(r, "run_seq", "median"),
-             fs * times if fs else None, "%.1f x floor = %s" % (times, fmt(fs * times if fs else None)))
+        for floor_key, key, how in (("floor", "run", "run"), ("floor_seq", "run_seq", "run (hyperfine -N)")):
+            fl = (sec.get(floor_key) or {}).get("median")
+            limit = fl * times if fl else None
+            line("%s: %s median vs %.1f x its floor" % (name, how, times), value(r, key, "median"), limit,
+                 "%.1f x floor = %s" % (times, fmt(limit)))
         kept = []
         for key in ("exec", "run_seccomp", "rss_create", "rss_run"):
             v, cv = value(r, key, "median"), value(c, key, "median") if c else None
