@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -74,6 +75,7 @@ def main():
     if os.geteuid() != 0:
         sys.exit("phases: run as root")
     work = tempfile.mkdtemp(prefix="rrun-phases.", dir="/tmp")
+    bench.mount_state_tmpfs(os.path.join(work, "state"))
     try:
         rootfs = os.path.join(work, "rootfs")
         bench.make_rootfs(rootfs)
@@ -93,6 +95,7 @@ def main():
             print("| %s | %s | %s | %s |" % (name, bench.fmt(s["median"]), bench.fmt(s["p90"]),
                                            "" if name == vs[0][0] else "%.2f" % (full - s["median"])))
     finally:
+        subprocess.run(["umount", "-l", os.path.join(work, "state")])
         shutil.rmtree(work, ignore_errors=True)
 
 

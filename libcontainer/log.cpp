@@ -33,16 +33,26 @@ void write_line(int fd, const std::string& line) {
 }
 }  // namespace
 
+std::string rfc3339(const struct timespec& ts) {
+    // The civil date of a day count (H. Hinnant's days_from_civil inverse), not
+    // gmtime_r or strftime: glibc's load the time zone (/etc/localtime) that UTC needs not.
+    long long secs = ts.tv_sec, days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) rem += 86400, days--;
+    long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    long long day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+    long long year = yoe + era * 400 + (month <= 2);
+    char buf[128];
+    snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", year, month, day, rem / 3600,
+             rem / 60 % 60, rem % 60, ts.tv_nsec);
+    return buf;
+}
+
 std::string rfc3339_now() {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char buf[64];
-    // Not strftime: it loads the time zone (/etc/localtime) that UTC needs not.
-    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-    return buf;
+    return rfc3339(ts);
 }
 
 void log_configure(const std::string& file, LogFormat format, bool debug) {

@@ -1,6 +1,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <ctime>
 
 namespace rrun {
 
@@ -22,5 +23,7 @@ inline void log_error(std::string_view m) { log_message(LogLevel::error, m); }
 
 // RFC 3339 time with nanoseconds, UTC.
 std::string rfc3339_now();
+// TS in UTC as RFC 3339 with nanoseconds: 2006-01-02T15:04:05.999999999Z.
+std::string rfc3339(const struct timespec& ts);
 
 }  // namespace rrun

@@ -112,7 +112,9 @@ struct MountEntry {
 std::vector<MountEntry> cgroup_mounts() {
     std::vector<MountEntry> out;
     for (auto& line : split(read_file("/proc/self/mountinfo"), '\n')) {
-        auto dash = line.find(" - ");
+        // Only cgroup mounts are taken apart (" - " ends the optional fields;
+        // a space in a path is \040 there).
+        auto dash = line.find(" - cgroup");
         if (dash == std::string::npos) continue;
         auto pre = split(line.substr(0, dash), ' '), post = split(line.substr(dash + 3), ' ');
         if (pre.size() < 5 || post.size() < 3) continue;
@@ -482,21 +484,30 @@ void check_controllers(const std::vector<Dir>& dirs, const std::vector<Write>& w
 void apply_writes(const std::vector<Dir>& dirs, const std::vector<Write>& in) {
     std::vector<Write> writes = in;
     order_v1_memory(dirs, writes);
+    // Writes to one file in a row (the device rules: "a" to devices.deny, then
+    // one rule per write to devices.allow) share one open: opening a cgroup
+    // file is the dear part of a write, and its ENOENT says what access() did.
+    unique_fd fd;
+    std::string open_path;
     for (auto& w : writes) {
         const Dir* d = dir_of_write(dirs, w);
         if (!d) continue;
         std::string file = w.file, value = w.value;
         if (!w.alt_file.empty() && ::access((d->path + "/" + file).c_str(), F_OK) != 0) file = w.alt_file, value = w.alt_value;
         std::string path = d->path + "/" + file;
-        if (::access(path.c_str(), F_OK) != 0) {
-            if (w.optional) continue;
-            throw Error(w.field + ": " + path + " does not exist (not supported by this kernel or controller)");
+        if (path != open_path) {
+            open_path.clear();
+            fd.reset(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+            if (!fd && errno == ENOENT) {
+                if (w.optional) continue;
+                throw Error(w.field + ": " + path + " does not exist (not supported by this kernel or controller)");
+            }
+            if (!fd) throw Error(w.field + ": open " + path + ": " + std::strerror(errno));
+            open_path = path;
         }
-        try {
-            write_file(path, value);
-        } catch (const Error& e) {
-            throw Error(w.field + ": " + e.what());
-        }
+        // One write per value: cgroup files take a value per write(2).
+        if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+            throw Error(w.field + ": write \"" + value + "\" to " + path + ": " + std::strerror(errno));
     }
 }
 

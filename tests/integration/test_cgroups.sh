@@ -45,6 +45,9 @@ if [ -e /sys/fs/cgroup/blkio/$CG/blkio.weight ] || [ -e /sys/fs/cgroup/blkio/$CG
 fi
 check_eq "host: devices.list is the default allow list, not a" "" "$(grep -x 'a \*:\* rwm' /sys/fs/cgroup/devices/$CG/devices.list)"
 check_true "host: /dev/null allowed in devices.list" grep -qx 'c 1:3 rwm' /sys/fs/cgroup/devices/$CG/devices.list
+# The rules go to devices.allow one per write through one open file: the first and the last both arrive.
+check_true "host: the first default rule (mknod of any char device) in devices.list" grep -qx 'c \*:\* m' /sys/fs/cgroup/devices/$CG/devices.list
+check_true "host: the last default rule (/dev/net/tun) in devices.list" grep -qx 'c 10:200 rwm' /sys/fs/cgroup/devices/$CG/devices.list
 r start lim1
 check_true "the container wrote what it sees" wait_for test -s "$WORK/shared/nsroot"
 check_eq "container: its own cgroup files show the limits" "50 67108864 134217728 33554432 512 20000 100000 0" "$(cat "$WORK/shared/seen")"
@@ -238,6 +241,8 @@ set_config "$B" "c['linux']['cgroupsPath'] = '/$CG'; c['linux']['resources'] = {
 out=$(r create --bundle "$B" fail1 2>&1); rc=$?
 check_eq "create with an impossible cpuset fails" 1 $rc
 check_contains "the error names the field" "linux.resources.cpu.cpus" "$out"
+check_contains "and the file" "/cpuset.cpus" "$out"
+check_eq "in one line" 1 "$(printf '%s\n' "$out" | grep -c .)"
 check_true "the failed create left no cgroup" no_cgroup_left "$CG"
 set_config "$B" "c['linux']['resources'] = {'pids': {'limit': 5}}"
 set_args "$B" /no/such/program

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "log.hpp"
 #include "state.hpp"
 
 using Catch::Matchers::Contains;
@@ -354,5 +355,21 @@ TEST_CASE("process_start_time and process_alive", "[state][proc]") {
         int status;
         REQUIRE(::waitpid(child, &status, 0) == child);
         CHECK(rrun::process_start_time(child) == 0);
+    }
+}
+
+TEST_CASE("rfc3339 gives the UTC date gmtime gives, without the time zone", "[state]") {
+    // Leap days, century years (2000 is a leap year, 2100 is not), the epoch, before it, and now.
+    std::vector<time_t> when = {0, -1, 951782400, 951868800, 4107542400, 4107628799, 1709164800, 253402300799,
+                                -2208988800, ::time(nullptr)};
+    for (time_t t = 0; t < 4102444800; t += 86399 * 37) when.push_back(t);
+    for (time_t t : when) {
+        struct tm tm;
+        REQUIRE(gmtime_r(&t, &tm));
+        char want[64];
+        snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.000000042Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        INFO("time_t " << t);
+        REQUIRE(rrun::rfc3339({t, 42}) == want);
     }
 }
