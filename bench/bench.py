@@ -14,6 +14,7 @@ each order in turn, so that a load change on the machine hits all alike.
 The benchmark reports; it never fails on a figure.
 """
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -439,7 +440,8 @@ def run_section(a):
         part, result["floor_seq"] = measure_sequential(rts, true_b, n, floor)
         merge(part)
         log("[%s] create/start/wait/delete x%d" % (a.section, n))
-        part, result["floor_cycle"] = measure_cycle(rts, true_b, n, state, floor)  # the --pid-file beside the state, as conmon and the shim keep it in /run
+        # The --pid-file beside the state, as conmon and containerd's shim keep theirs in /run.
+        part, result["floor_cycle"] = measure_cycle(rts, true_b, n, state, floor)
         merge(part)
         if not rootless:
             result["first_cpuset"] = measure_first_cpuset(small)
@@ -629,15 +631,19 @@ def in_cgroup_ns_wrapper(cmd):
     return ["unshare", "-m", "--propagation", "private", "sh", "-c", umount + 'exec "$@"', "sh"] + cmd
 
 
-def mount_state_tmpfs(path):
-    """The runtimes' state (--root, and XDG_RUNTIME_DIR rootless) goes on a
-    tmpfs, as on the hosts engines run on (/run, /run/user/UID): on this VM's
-    ext4 making and removing a container's state dir and fifos costs every
-    runtime ~0.8 ms of each `run` (bench/README.md), which no engine's user
-    pays. Unmounted by the caller (umount -l)."""
+@contextlib.contextmanager
+def state_tmpfs(path):
+    """The runtimes' state (--root, --pid-file, and XDG_RUNTIME_DIR rootless)
+    goes on a tmpfs, as on the hosts engines run on (/run, /run/user/UID): on
+    this VM's ext4 making and removing a container's state dir and fifos costs
+    every runtime ~0.8 ms of each `run` (bench/README.md), which no engine's
+    user pays."""
     os.makedirs(path, exist_ok=True)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "rrun-bench-run", path], check=True)
-    return path
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", path])
 
 
 def ensure_user():
@@ -666,36 +672,34 @@ def main_report(a):
           "--scale", str(a.scale), "--rootfs", rootfs, "--spawn", spawn_helper] + ([] if a.callgrind else ["--no-callgrind"])
     me += ["--also=" + n + "=" + os.path.abspath(p) for n, p in (x.split("=", 1) for x in a.also)]
     sections = {}
-    run_dir = mount_state_tmpfs(os.path.join(tmp, "run"))
-    me += ["--state-tmpfs", run_dir]
     try:
-        plan = [("ns", in_cgroup_ns_wrapper), ("host", lambda c: c)]
-        if not a.no_rootless:
-            plan.append(("rootless", None))
-        for name, wrap in plan:
-            out = os.path.join(tmp, name + ".json")
-            cmd = me + ["--section", name, "--out", out]
-            if name == "rootless":
-                u = ensure_user()
-                os.chmod(out.rsplit("/", 1)[0], 0o777)
-                xdg = os.path.join(run_dir, "xdg")
-                os.makedirs(xdg, exist_ok=True)
-                os.chown(xdg, u.pw_uid, u.pw_gid)
-                os.makedirs(os.path.join(run_dir, name), exist_ok=True)
-                os.chown(os.path.join(run_dir, name), u.pw_uid, u.pw_gid)
-                cmd = in_cgroup_ns_wrapper(["setpriv", "--reuid", str(u.pw_uid), "--regid", str(u.pw_gid),
-                                            "--init-groups", "--reset-env", "env", "XDG_RUNTIME_DIR=" + xdg,
-                                            "HOME=" + u.pw_dir] + cmd)
-            else:
-                cmd = wrap(cmd)
-            r = subprocess.run(cmd)
-            if r.returncode == 0 and os.path.exists(out):
-                with open(out) as f:
-                    sections[name] = json.load(f)
-            else:
-                log("bench: section %s failed (exit %d)" % (name, r.returncode))
+        with state_tmpfs(os.path.join(tmp, "run")) as run_dir:
+            me += ["--state-tmpfs", run_dir]
+            plan = [("ns", in_cgroup_ns_wrapper), ("host", lambda c: c)]
+            if not a.no_rootless:
+                plan.append(("rootless", None))
+            for name, wrap in plan:
+                out = os.path.join(tmp, name + ".json")
+                cmd = me + ["--section", name, "--out", out]
+                if name == "rootless":
+                    u = ensure_user()
+                    os.chmod(out.rsplit("/", 1)[0], 0o777)
+                    xdg = os.path.join(run_dir, "xdg")
+                    for own in (xdg, os.path.join(run_dir, name)):  # XDG_RUNTIME_DIR, the --root
+                        os.makedirs(own, exist_ok=True)
+                        os.chown(own, u.pw_uid, u.pw_gid)
+                    cmd = in_cgroup_ns_wrapper(["setpriv", "--reuid", str(u.pw_uid), "--regid", str(u.pw_gid),
+                                                "--init-groups", "--reset-env", "env", "XDG_RUNTIME_DIR=" + xdg,
+                                                "HOME=" + u.pw_dir] + cmd)
+                else:
+                    cmd = wrap(cmd)
+                r = subprocess.run(cmd)
+                if r.returncode == 0 and os.path.exists(out):
+                    with open(out) as f:
+                        sections[name] = json.load(f)
+                else:
+                    log("bench: section %s failed (exit %d)" % (name, r.returncode))
     finally:
-        subprocess.run(["umount", "-l", run_dir])
         shutil.rmtree(tmp, ignore_errors=True)
     report = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(), "n": a.n,
               "versions": versions(a.rrun), "seconds": round(time.time() - started), "sections": sections}

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -75,27 +74,26 @@ def main():
     if os.geteuid() != 0:
         sys.exit("phases: run as root")
     work = tempfile.mkdtemp(prefix="rrun-phases.", dir="/tmp")
-    bench.mount_state_tmpfs(os.path.join(work, "state"))
     try:
-        rootfs = os.path.join(work, "rootfs")
-        bench.make_rootfs(rootfs)
-        os.makedirs(os.path.join(work, "bin"))
-        bench.SPAWN[0] = bench.build_spawn_helper(os.path.join(work, "bin"))
-        vs = variants(os.path.abspath(a.rrun), work, rootfs)
-        times = {name: [] for name, _ in vs}
-        for i in range(a.n):
-            for name, argv in bench.rotate(vs, i):
-                ident = ["p%d" % i] if argv[0] != "/usr/bin/unshare" else []
-                times[name].append(bench.spawn(argv + ident).ms)
-        full = bench.summary(times[vs[0][0]])["median"]
-        print("| `run` of /bin/true, N=%d interleaved | median (ms) | p90 (ms) | full minus this (ms) |" % a.n)
-        print("|---|---:|---:|---:|")
-        for name, _ in vs:
-            s = bench.summary(times[name])
-            print("| %s | %s | %s | %s |" % (name, bench.fmt(s["median"]), bench.fmt(s["p90"]),
-                                           "" if name == vs[0][0] else "%.2f" % (full - s["median"])))
+        with bench.state_tmpfs(os.path.join(work, "state")):
+            rootfs = os.path.join(work, "rootfs")
+            bench.make_rootfs(rootfs)
+            os.makedirs(os.path.join(work, "bin"))
+            bench.SPAWN[0] = bench.build_spawn_helper(os.path.join(work, "bin"))
+            vs = variants(os.path.abspath(a.rrun), work, rootfs)
+            times = {name: [] for name, _ in vs}
+            for i in range(a.n):
+                for name, argv in bench.rotate(vs, i):
+                    ident = ["p%d" % i] if argv[0] != "/usr/bin/unshare" else []
+                    times[name].append(bench.spawn(argv + ident).ms)
+            full = bench.summary(times[vs[0][0]])["median"]
+            print("| `run` of /bin/true, N=%d interleaved | median (ms) | p90 (ms) | full minus this (ms) |" % a.n)
+            print("|---|---:|---:|---:|")
+            for name, _ in vs:
+                s = bench.summary(times[name])
+                print("| %s | %s | %s | %s |" % (name, bench.fmt(s["median"]), bench.fmt(s["p90"]),
+                                               "" if name == vs[0][0] else "%.2f" % (full - s["median"])))
     finally:
-        subprocess.run(["umount", "-l", os.path.join(work, "state")])
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -135,22 +135,11 @@ int run_criu(const std::string& criu, const CriuProcess& p) {
     return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> out;
-    for (size_t i = 0; i < text.size();) {
-        size_t eol = text.find('\n', i);
-        if (eol == std::string::npos) eol = text.size();
-        out.push_back(text.substr(i, eol - i));
-        i = eol + 1;
-    }
-    return out;
-}
-
 // CRIU's "Error" lines of TEXT, joined: the first (usually the cause, such as
 // "File count has bad size 3 (expect 2)") and the last few (what failed).
 std::string error_lines(const std::string& text, size_t keep = 2) {
     std::vector<std::string> found;
-    for (auto& line : split_lines(text)) {
+    for (auto& line : split(text, '\n')) {
         size_t at = line.find("Error ");
         if (at != std::string::npos) found.push_back(line.substr(at));
     }
@@ -200,7 +189,7 @@ struct MountPoint {
 // Mount points of PID's mount namespace as PID sees them (relative to its root).
 std::map<std::string, MountPoint> mount_points(pid_t pid) {
     std::map<std::string, MountPoint> out;
-    for (auto& line : split_lines(read_file("/proc/" + std::to_string(pid) + "/mountinfo"))) {
+    for (auto& line : split(read_file("/proc/" + std::to_string(pid) + "/mountinfo"), '\n')) {
         std::vector<std::string> f;
         size_t s = 0;
         while (s < line.size()) {

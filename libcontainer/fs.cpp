@@ -42,6 +42,17 @@ static std::string read_all(int fd, const std::string& what) {
 
 std::string read_file(const std::string& path) { return read_file_at(AT_FDCWD, path); }
 
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    for (size_t at = 0; at < s.size();) {
+        size_t end = s.find(sep, at);
+        if (end == std::string::npos) end = s.size();
+        out.push_back(s.substr(at, end - at));
+        at = end + 1;
+    }
+    return out;
+}
+
 std::string read_file_at(int dirfd, const std::string& name) {
     unique_fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) throw_errno("open " + name);

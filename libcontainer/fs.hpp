@@ -2,6 +2,7 @@
 #include <sys/types.h>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "unique_fd.hpp"
 
@@ -26,5 +27,8 @@ bool path_exists(const std::string& path);
 // Absolute, lexically cleaned form of PATH (relative to the cwd).
 std::string absolute_path(const std::string& path);
 std::string join_path(const std::string& a, const std::string& b);
+// The parts of S between SEP ("a\n\nb\n" -> a, "", b), without iostreams,
+// whose locale setup costs every command that makes one.
+std::vector<std::string> split(const std::string& s, char sep);
 
 }  // namespace rrun

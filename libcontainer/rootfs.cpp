@@ -142,11 +142,12 @@ std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
     while (pos < mountinfo.size()) {
         size_t eol = mountinfo.find('\n', pos);
         if (eol == std::string::npos) eol = mountinfo.size();
-        // Only cgroup mounts are taken apart (a space in a path is \040 here).
+        // Only cgroup mounts are taken apart (a space in a path is \040 here):
+        // on to the line of the next one, each byte looked at once.
         size_t kind = mountinfo.find(" - cgroup", pos);
         if (kind == std::string::npos) break;
         if (kind > eol) {
-            pos = eol + 1;
+            pos = mountinfo.rfind('\n', kind) + 1;
             continue;
         }
         std::string line = mountinfo.substr(pos, eol - pos);

@@ -66,17 +66,6 @@ namespace {
 
 using namespace cg;
 
-std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    for (size_t at = 0; at < s.size();) {
-        size_t end = s.find(sep, at);
-        if (end == std::string::npos) end = s.size();
-        out.push_back(s.substr(at, end - at));
-        at = end + 1;
-    }
-    return out;
-}
-
 std::string parent_of(const std::string& p) {
     auto slash = p.rfind('/');
     if (slash == std::string::npos || slash == 0) return "/";
