@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,6 +23,7 @@
 #include "hooks.hpp"
 #include "intelrdt.hpp"
 #include "log.hpp"
+#include "passwd.hpp"
 
 #include <nlohmann/json.hpp>
 #include "seccomp.hpp"
@@ -41,12 +41,8 @@ constexpr const char* intel_rdt_record = "intelrdt";
 // statically and NSS modules cannot be loaded into it.
 std::string owner_name() {
     uid_t uid = ::geteuid();
-    std::unique_ptr<FILE, int (*)(FILE*)> passwd(std::fopen("/etc/passwd", "re"), std::fclose);
-    while (passwd) {
-        struct passwd* pw = ::fgetpwent(passwd.get());
-        if (!pw) break;
-        if (pw->pw_uid == uid) return pw->pw_name;
-    }
+    char name[256];
+    if (passwd_field("/etc/passwd", uid, 0, name, sizeof name)) return name;
     return std::to_string(uid);
 }
 

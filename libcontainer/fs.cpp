@@ -42,6 +42,16 @@ static std::string read_all(int fd, const std::string& what) {
 
 std::string read_file(const std::string& path) { return read_file_at(AT_FDCWD, path); }
 
+const std::string& self_mountinfo() {
+    static const std::string text = read_file("/proc/self/mountinfo");
+    return text;
+}
+
+const std::string& self_cgroup_file() {
+    static const std::string text = read_file("/proc/self/cgroup");
+    return text;
+}
+
 std::vector<std::string> split(const std::string& s, char sep) {
     std::vector<std::string> out;
     for (size_t at = 0; at < s.size();) {

@@ -29,9 +29,11 @@ struct InitPlan {
     // after its mounts; createContainer/startContainer run by the init itself.
     bool parent_hooks = false;
     std::vector<HookPlan> create_container_hooks, start_container_hooks;
-    // Called in the parent right after the clone, before the child does
-    // anything: create records the pid so that a crash from here on leaves a
-    // state `delete --force` can clean up.
+    // Called in the parent once the init has its id maps and cgroups and was
+    // told to go on, while it mounts (off the critical path), before any hook
+    // runs or its `ready` is read: create records the pid in state.json. A
+    // crash of ours before that leaves the cgroup on record and the init
+    // killed by its PR_SET_PDEATHSIG, for `delete --force` to clean up.
     std::function<void(pid_t)> on_spawned;
     // Called once the parent moved the init into its cgroup (the v1 hierarchies
     // it joins itself: cgroup_tasks), before it goes on (intelRdt's tasks file).

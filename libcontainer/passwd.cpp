@@ -10,38 +10,38 @@ namespace rrun {
 
 namespace {
 
-// One passwd line "name:password:uid:gid:gecos:home:shell": its home when the uid is UID.
-bool home_in_line(const char* line, uid_t uid, char* out, size_t len) {
-    const char* field[7] = {line};
+// One passwd line "name:password:uid:gid:gecos:home:shell": its field FIELD
+// (0 the name, 5 the home) when the uid is UID.
+bool field_in_line(const char* line, uid_t uid, int field, char* out, size_t len) {
+    const char* start[7] = {line};
     int n = 1;
     for (const char* p = line; *p && n < 7; p++)
-        if (*p == ':') field[n++] = p + 1;
+        if (*p == ':') start[n++] = p + 1;
     if (n < 6) return false;
-    const char* u = field[2];
-    if (u == field[3] - 1) return false;  // empty uid
+    const char* u = start[2];
+    if (u == start[3] - 1) return false;  // empty uid
     unsigned long value = 0;
-    for (; u < field[3] - 1; u++) {
+    for (; u < start[3] - 1; u++) {
         if (*u < '0' || *u > '9' || value > 0xffffffffUL / 10) return false;
         value = value * 10 + static_cast<unsigned long>(*u - '0');
     }
     if (value != uid) return false;
-    const char* home = field[5];
-    size_t home_len = (n > 6 ? field[6] - 1 : home + strlen(home)) - home;
-    snprintf(out, len, "%.*s", static_cast<int>(home_len), home);
+    const char* text = start[field];
+    size_t text_len = (field + 1 < n ? start[field + 1] - 1 : text + strlen(text)) - text;
+    snprintf(out, len, "%.*s", static_cast<int>(text_len), text);
     return true;
 }
 
 }  // namespace
 
-const char* passwd_home(const char* path, uid_t uid, char* out, size_t len) {
-    snprintf(out, len, "/");
+bool passwd_field(const char* path, uid_t uid, int field, char* out, size_t len) {
     // Not a FIFO or a device an image put there: the init must not block on it.
     int fd = ::open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0) return out;
+    if (fd < 0) return false;
     if (::fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
-        return out;
+        return false;
     }
     static char chunk[4096], line[4096];
     size_t line_len = 0;
@@ -55,16 +55,21 @@ const char* passwd_home(const char* path, uid_t uid, char* out, size_t len) {
                 continue;
             }
             line[line_len] = 0;
-            found = !too_long && home_in_line(line, uid, out, len);
+            found = !too_long && field_in_line(line, uid, field, out, len);
             line_len = 0;
             too_long = false;
         }
     }
     if (!found && line_len && !too_long) {  // a last line without a newline
         line[line_len] = 0;
-        home_in_line(line, uid, out, len);
+        found = field_in_line(line, uid, field, out, len);
     }
     ::close(fd);
+    return found;
+}
+
+const char* passwd_home(const char* path, uid_t uid, char* out, size_t len) {
+    if (!passwd_field(path, uid, 5, out, len)) snprintf(out, len, "/");
     return out;
 }
 

@@ -136,8 +136,8 @@ bool is_cgroup2(const char* path) {
 // path of rrun's own cgroup in each, for bind mounts when a fresh mount is refused.
 std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
     std::vector<CgroupHierarchy> out;
-    std::string mountinfo = read_file("/proc/self/mountinfo");
-    std::string self = read_file("/proc/self/cgroup");
+    const std::string& mountinfo = self_mountinfo();
+    const std::string& self = self_cgroup_file();
     size_t pos = 0;
     while (pos < mountinfo.size()) {
         size_t eol = mountinfo.find('\n', pos);
@@ -201,7 +201,7 @@ std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
 
 // The path of our own cgroup on a v2 host, where the container goes without a cgroup of its own.
 std::string own_cgroup2_path() {
-    std::string self = read_file("/proc/self/cgroup");
+    const std::string& self = self_cgroup_file();
     size_t at = self.rfind("0::", 0) == 0 ? 0 : self.find("\n0::");
     if (at == std::string::npos) return "/sys/fs/cgroup";
     if (at) at++;
@@ -336,7 +336,8 @@ namespace {
 std::string mount_point_of(const std::string& path) {
     char real[PATH_MAX];
     if (!::realpath(path.c_str(), real)) throw_errno("root.path " + path);
-    std::string target = real, best = "/", mountinfo = read_file("/proc/self/mountinfo");
+    std::string target = real, best = "/";
+    const std::string& mountinfo = self_mountinfo();
     for (size_t pos = 0; pos < mountinfo.size();) {
         size_t eol = mountinfo.find('\n', pos);
         if (eol == std::string::npos) eol = mountinfo.size();

@@ -85,7 +85,7 @@ bool is_cgroup2_at(const char* path) {
 // /proc/self/cgroup: hierarchy key -> our path in it.
 std::map<std::string, std::string> own_cgroups() {
     std::map<std::string, std::string> out;
-    for (auto& line : split(read_file("/proc/self/cgroup"), '\n')) {
+    for (auto& line : split(self_cgroup_file(), '\n')) {
         auto a = line.find(':'), b = line.find(':', a + 1);
         if (a == std::string::npos || b == std::string::npos) continue;
         out[line.substr(a + 1, b - a - 1)] = line.substr(b + 1);
@@ -100,7 +100,7 @@ struct MountEntry {
 
 std::vector<MountEntry> cgroup_mounts() {
     std::vector<MountEntry> out;
-    for (auto& line : split(read_file("/proc/self/mountinfo"), '\n')) {
+    for (auto& line : split(self_mountinfo(), '\n')) {
         // Only cgroup mounts are taken apart (" - " ends the optional fields;
         // a space in a path is \040 there).
         auto dash = line.find(" - cgroup");

@@ -27,10 +27,11 @@ nothing_left() {
 set_args "$B" sleep 4242
 if command -v strace >/dev/null; then
     # renameat:1 is the cleanup record (the cgroup path) before the first
-    # cgroup directory, mkdir:4 is halfway through the cgroups, renameat:2
-    # state.json with the init's pid, sendmsg:1 the init's go, recvmsg:1 the
-    # wait for its setup.
-    for point in mknodat:1 renameat:1 mkdir:4 clone3:1 renameat:2 sendmsg:1 recvmsg:1 exit_group:1; do
+    # cgroup directory, mkdir:4 is halfway through the cgroups, sendmsg:1 the
+    # init's go (no state.json yet: the init dies of its parent-death signal),
+    # renameat:2 state.json with the init's pid (written while the init
+    # mounts), recvmsg:1 the wait for its setup.
+    for point in mknodat:1 renameat:1 mkdir:4 clone3:1 sendmsg:1 renameat:2 recvmsg:1 exit_group:1; do
         id=k${point//:/_}
         (strace -o /dev/null -e inject="${point%:*}:signal=SIGKILL:when=${point#*:}" \
             "$RRUN" --root "$STATE_ROOT" create -b "$B" "$id") >/dev/null 2>&1

@@ -23,6 +23,12 @@ check_not_contains "the user namespace is not the host's" "$(readlink /proc/self
 check_true "state went to \$XDG_RUNTIME_DIR/rrun" test -d "$ROOTLESS_XDG/rrun"
 check_eq "and was removed after run" "" "$(ls "$ROOTLESS_XDG/rrun")"
 
+# The state's owner is the user's name from /etc/passwd (read without NSS), as `list` shows it.
+as_user "\$RRUN create -b $B own" 2>"$WORK/err"
+check_eq "the state names the user as owner" "$ROOTLESS_USER" "$(as_user "\$RRUN state own" | json_field '["owner"]')"
+check_contains "and list shows it" "$ROOTLESS_USER" "$(as_user "\$RRUN list" | grep -w own)"
+as_user "\$RRUN delete -f own"
+
 # Several ranges: needs the setuid helpers and the user's /etc/subuid range.
 sub_start=$(grep "^$ROOTLESS_USER:" /etc/subuid | cut -d: -f2)
 subg_start=$(grep "^$ROOTLESS_USER:" /etc/subgid | cut -d: -f2)

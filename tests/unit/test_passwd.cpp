@@ -1,4 +1,5 @@
-// passwd_home: the HOME runc would set for a numeric uid.
+// passwd_home: the HOME runc would set for a numeric uid; passwd_field: the
+// name in the state's "owner" (as glibc's fgetpwent finds it).
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -10,17 +11,22 @@
 
 namespace {
 
-std::string home_in(const std::string& contents, uid_t uid) {
+// FIELD of UID's entry in a passwd file holding CONTENTS; -1 for
+// passwd_home's answer, "(none)" when passwd_field finds none.
+std::string lookup(const std::string& contents, uid_t uid, int field) {
     char path[] = "/tmp/rrun-passwd-XXXXXX";
     int fd = mkstemp(path);
     REQUIRE(fd >= 0);
     close(fd);
     std::ofstream(path) << contents;
     char out[256];
-    std::string home = rrun::passwd_home(path, uid, out, sizeof out);
+    std::string found = field < 0 ? rrun::passwd_home(path, uid, out, sizeof out)
+                                  : (rrun::passwd_field(path, uid, field, out, sizeof out) ? out : "(none)");
     unlink(path);
-    return home;
+    return found;
 }
+
+std::string home_in(const std::string& contents, uid_t uid) { return lookup(contents, uid, -1); }
 
 }  // namespace
 
@@ -49,4 +55,19 @@ TEST_CASE("passwd_home ignores malformed lines and falls back to /", "[passwd]")
 
 TEST_CASE("passwd_home keeps an empty home as runc does", "[passwd]") {
     CHECK(home_in("nohome:x:9:9:::/bin/sh\n", 9) == "");
+}
+
+TEST_CASE("passwd_field gives the name of the first entry with the uid", "[passwd]") {
+    std::string file = "root:x:0:0:root:/root:/bin/sh\n"
+                       "bad:x:abc:0::/nope:/bin/sh\n"
+                       "rrun-test:x:1001:1001::/home/rrun-test:/bin/sh\n"
+                       "other:x:1001:1001::/home/other:/bin/sh\n"
+                       "last:x:1002:1002::/home/last";  // no newline at the end
+    CHECK(lookup(file, 0, 0) == "root");
+    CHECK(lookup(file, 1001, 0) == "rrun-test");
+    CHECK(lookup(file, 1002, 0) == "last");
+    CHECK(lookup(file, 1002, 5) == "/home/last");
+    CHECK(lookup(file, 4242, 0) == "(none)");
+    char out[16];
+    CHECK_FALSE(rrun::passwd_field("/nonexistent/passwd", 0, 0, out, sizeof out));
 }
