@@ -42,7 +42,7 @@ constexpr const char* intel_rdt_record = "intelrdt";
 std::string owner_name() {
     uid_t uid = ::geteuid();
     char name[256];
-    if (passwd_field("/etc/passwd", uid, 0, name, sizeof name)) return name;
+    if (passwd_field("/etc/passwd", uid, PasswdField::name, name, sizeof name)) return name;
     return std::to_string(uid);
 }
 
@@ -215,8 +215,9 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     ContainerState st = new_container_state(opts.id, bundle, config_path, spec, ctx.rootless);
     if (!spec.hooks.poststart.empty()) st.poststart_hooks = (*spec.raw)["hooks"]["poststart"].dump();
     // What delete must remove is on disk before it exists: the cgroup path
-    // (cleanup record), then the init (state.json), so that `delete --force`
-    // after a crash of ours at any point finds everything.
+    // (cleanup record) before the first directory, so that `delete --force`
+    // after a crash of ours at any point finds everything. The init, whose pid
+    // state.json records once it mounts (on_spawned), dies with us before that.
     plan.cgroup = cgroup_setup(ctx, spec, opts.id, [&](const CgroupHandle& cg) {
         st.cgroup_path = cg.path;
         dir.save_cleanup_record(cg.path);

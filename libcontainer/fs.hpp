@@ -9,14 +9,14 @@
 namespace rrun {
 
 std::string read_file(const std::string& path);
+// Reads a file relative to a directory fd.
+std::string read_file_at(int dirfd, const std::string& name);
 // /proc/self/mountinfo and /proc/self/cgroup as this process first read them.
 // The cgroup layout and the rootfs plan both take them apart before the clone,
 // while rrun has mounted nothing in its own namespace: read once, not twice
 // (generating mountinfo costs ~1.5 us per mount). Not for the container's side.
 const std::string& self_mountinfo();
 const std::string& self_cgroup_file();
-// Reads a file relative to a directory fd.
-std::string read_file_at(int dirfd, const std::string& name);
 // Writes to an existing file (proc, sysfs, cgroup files): no create, no truncate.
 void write_existing_file(const std::string& path, std::string_view data);
 // Writes data to a temporary file beside PATH and renames it over PATH, so a

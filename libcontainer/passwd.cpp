@@ -10,9 +10,8 @@ namespace rrun {
 
 namespace {
 
-// One passwd line "name:password:uid:gid:gecos:home:shell": its field FIELD
-// (0 the name, 5 the home) when the uid is UID.
-bool field_in_line(const char* line, uid_t uid, int field, char* out, size_t len) {
+// One passwd line: its FIELD when the uid is UID.
+bool field_in_line(const char* line, uid_t uid, PasswdField which, char* out, size_t len) {
     const char* start[7] = {line};
     int n = 1;
     for (const char* p = line; *p && n < 7; p++)
@@ -26,6 +25,7 @@ bool field_in_line(const char* line, uid_t uid, int field, char* out, size_t len
         value = value * 10 + static_cast<unsigned long>(*u - '0');
     }
     if (value != uid) return false;
+    int field = static_cast<int>(which);
     const char* text = start[field];
     size_t text_len = (field + 1 < n ? start[field + 1] - 1 : text + strlen(text)) - text;
     snprintf(out, len, "%.*s", static_cast<int>(text_len), text);
@@ -34,7 +34,7 @@ bool field_in_line(const char* line, uid_t uid, int field, char* out, size_t len
 
 }  // namespace
 
-bool passwd_field(const char* path, uid_t uid, int field, char* out, size_t len) {
+bool passwd_field(const char* path, uid_t uid, PasswdField field, char* out, size_t len) {
     // Not a FIFO or a device an image put there: the init must not block on it.
     int fd = ::open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     struct stat st;
@@ -69,7 +69,7 @@ bool passwd_field(const char* path, uid_t uid, int field, char* out, size_t len)
 }
 
 const char* passwd_home(const char* path, uid_t uid, char* out, size_t len) {
-    if (!passwd_field(path, uid, 5, out, len)) snprintf(out, len, "/");
+    if (!passwd_field(path, uid, PasswdField::home, out, len)) snprintf(out, len, "/");
     return out;
 }
 

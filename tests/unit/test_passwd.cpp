@@ -11,22 +11,33 @@
 
 namespace {
 
-// FIELD of UID's entry in a passwd file holding CONTENTS; -1 for
-// passwd_home's answer, "(none)" when passwd_field finds none.
-std::string lookup(const std::string& contents, uid_t uid, int field) {
+// What LOOK finds in a passwd file holding CONTENTS.
+template <typename Look>
+std::string in_file(const std::string& contents, Look look) {
     char path[] = "/tmp/rrun-passwd-XXXXXX";
     int fd = mkstemp(path);
     REQUIRE(fd >= 0);
     close(fd);
     std::ofstream(path) << contents;
-    char out[256];
-    std::string found = field < 0 ? rrun::passwd_home(path, uid, out, sizeof out)
-                                  : (rrun::passwd_field(path, uid, field, out, sizeof out) ? out : "(none)");
+    std::string found = look(path);
     unlink(path);
     return found;
 }
 
-std::string home_in(const std::string& contents, uid_t uid) { return lookup(contents, uid, -1); }
+std::string home_in(const std::string& contents, uid_t uid) {
+    return in_file(contents, [&](const char* path) {
+        char out[256];
+        return std::string(rrun::passwd_home(path, uid, out, sizeof out));
+    });
+}
+
+// FIELD of UID's entry, "(none)" when passwd_field finds none.
+std::string lookup(const std::string& contents, uid_t uid, rrun::PasswdField field) {
+    return in_file(contents, [&](const char* path) {
+        char out[256];
+        return std::string(rrun::passwd_field(path, uid, field, out, sizeof out) ? out : "(none)");
+    });
+}
 
 }  // namespace
 
@@ -63,11 +74,11 @@ TEST_CASE("passwd_field gives the name of the first entry with the uid", "[passw
                        "rrun-test:x:1001:1001::/home/rrun-test:/bin/sh\n"
                        "other:x:1001:1001::/home/other:/bin/sh\n"
                        "last:x:1002:1002::/home/last";  // no newline at the end
-    CHECK(lookup(file, 0, 0) == "root");
-    CHECK(lookup(file, 1001, 0) == "rrun-test");
-    CHECK(lookup(file, 1002, 0) == "last");
-    CHECK(lookup(file, 1002, 5) == "/home/last");
-    CHECK(lookup(file, 4242, 0) == "(none)");
+    CHECK(lookup(file, 0, rrun::PasswdField::name) == "root");
+    CHECK(lookup(file, 1001, rrun::PasswdField::name) == "rrun-test");
+    CHECK(lookup(file, 1002, rrun::PasswdField::name) == "last");
+    CHECK(lookup(file, 1002, rrun::PasswdField::home) == "/home/last");
+    CHECK(lookup(file, 4242, rrun::PasswdField::name) == "(none)");
     char out[16];
-    CHECK_FALSE(rrun::passwd_field("/nonexistent/passwd", 0, 0, out, sizeof out));
+    CHECK_FALSE(rrun::passwd_field("/nonexistent/passwd", 0, rrun::PasswdField::name, out, sizeof out));
 }
