@@ -160,7 +160,7 @@ BundleConfig load_bundle(const std::string& bundle_arg, const std::string& confi
     return b;
 }
 
-InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
+CreatedContainer create_container(const RuntimeContext& ctx, CreateOptions& opts) {
     validate_container_id(opts.id);
     // Named references, not a structured binding: clang 14 cannot capture those in lambdas.
     BundleConfig loaded = load_bundle(opts.bundle, opts.config_file);
@@ -259,30 +259,28 @@ InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts) {
         }
     }
     cleanup.dismiss();
-    return init;
+    return CreatedContainer{std::move(init), std::move(st), dir_path};
 }
 
-void start_container(const RuntimeContext& ctx, const std::string& id) {
-    ContainerDir dir = ContainerDir::open(ctx.root, id);
-    ContainerState st = dir.load();
-    Status status = current_status(st, dir);
-    // runc's words for each state, after the id.
-    if (status == Status::stopped) throw Error("container " + id + ": cannot start a container that has stopped");
-    if (status == Status::running) throw Error("container " + id + ": cannot start an already running container");
-    if (status != Status::created)
-        throw Error("container " + id + ": cannot start a container in the " + status_name(status) + " state");
+namespace {
+
+// The init of a created container (DIR, ST) goes on to the program; the
+// start result it writes is the answer.
+void release_init(const std::string& dir, const ContainerState& st) {
+    const std::string& id = st.id;
+    std::string result_path = dir + "/start.result", fifo_path = dir + "/exec.fifo";
     // Opened first, so that nothing the init writes is lost; non-blocking so
     // that a dead init cannot hang us here.
-    unique_fd result(::open(dir.start_result_path().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-    if (!result) throw_errno("open " + dir.start_result_path());
-    unique_fd fifo(::open(dir.exec_fifo_path().c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    unique_fd result(::open(result_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!result) throw_errno("open " + result_path);
+    unique_fd fifo(::open(fifo_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fifo) {
         if (errno == ENXIO) throw Error("container " + id + ": cannot start a container that has stopped (its init has exited)");
-        throw_errno("open " + dir.exec_fifo_path());
+        throw_errno("open " + fifo_path);
     }
     if (::write(fifo.get(), "0", 1) != 1) throw_errno("start container " + id);
-    ::unlinkat(dir.fd(), "exec.fifo", 0);
-    ::unlinkat(dir.fd(), "start.result", 0);
+    ::unlink(fifo_path.c_str());
+    ::unlink(result_path.c_str());
     fifo.reset();
     ::fcntl(result.get(), F_SETFL, 0);
     // runtime.md: a failing startContainer hook is an error of `start`, and
@@ -304,6 +302,22 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
         }
     }
 }
+
+}  // namespace
+
+void start_container(const RuntimeContext& ctx, const std::string& id) {
+    ContainerDir dir = ContainerDir::open(ctx.root, id);
+    ContainerState st = dir.load();
+    Status status = current_status(st, dir);
+    // runc's words for each state, after the id.
+    if (status == Status::stopped) throw Error("container " + id + ": cannot start a container that has stopped");
+    if (status == Status::running) throw Error("container " + id + ": cannot start an already running container");
+    if (status != Status::created)
+        throw Error("container " + id + ": cannot start a container in the " + status_name(status) + " state");
+    release_init(dir.path(), st);
+}
+
+void start_created_container(const CreatedContainer& created) { release_init(created.dir, created.state); }
 
 void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, bool all) {
     ContainerDir dir = ContainerDir::open(ctx.root, id);

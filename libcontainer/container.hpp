@@ -40,9 +40,19 @@ BundleConfig load_bundle(const std::string& bundle, const std::string& config_fi
 // hooks recorded for delete).
 ContainerState new_container_state(const std::string& id, const std::string& bundle, const std::string& config_path,
                                    const Spec& spec, bool rootless);
-InitProcess create_container(const RuntimeContext& ctx, CreateOptions& opts);
+// What create made: the init, the state it saved and where.
+struct CreatedContainer {
+    InitProcess init;
+    ContainerState state;
+    std::string dir;  // the container's state directory
+};
+CreatedContainer create_container(const RuntimeContext& ctx, CreateOptions& opts);
 // start: releases a created container's init into the user program.
 void start_container(const RuntimeContext& ctx, const std::string& id);
+// run's start: the same, of the container create_container has just made and
+// whose init reported ready, without reading back the state it wrote (the
+// init is waiting on that read: ~0.1 ms of each `run`).
+void start_created_container(const CreatedContainer& created);
 // kill: signals the init (ALL: every process of the container).
 void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, bool all);
 // delete: removes a stopped (or created) container; FORCE kills a running one first.

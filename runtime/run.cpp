@@ -18,12 +18,12 @@ int cmd_run(const RuntimeContext& ctx, const Args& a) {
         opts.console_fd = std::move(console.theirs);  // used only if process.terminal
     }
     std::string id = opts.id;
-    InitProcess init = create_container(ctx, opts);
+    CreatedContainer created = create_container(ctx, opts);
     unique_fd master;
     if (console.ours && !opts.console_fd) master = receive_pty_master(console.ours.get());
     console.ours.reset();
     try {
-        start_container(ctx, id);
+        start_created_container(created);
     } catch (...) {
         try {
             delete_container(ctx, id, true);
@@ -33,7 +33,7 @@ int cmd_run(const RuntimeContext& ctx, const Args& a) {
         throw;
     }
     if (detach) return 0;
-    int code = wait_in_foreground(init.pid, master.get());
+    int code = wait_in_foreground(created.init.pid, master.get());
     if (!a.flag("keep")) delete_container(ctx, id, true);
     return code;
 }

@@ -76,4 +76,14 @@ check_eq "inside, the exec'd process sees itself at its cgroup namespace's root"
 r delete -f "$ID"
 check_true "delete removed the cgroup" test ! -e "/sys/fs/cgroup/pids/$ID"
 
+
+# run: its start releases the init it has just created without reading back
+# the state create wrote (the init waits on that read); its delete reads it.
+ID=spd-run$$
+strace -f -qq -e trace=openat -o "$WORK/run.strace" "$RRUN" --root "$STATE_ROOT" run -b "$B2" "$ID"
+check_eq "run: true ran and exited 0" 0 "$?"
+check_eq "run: state.json read once (by its delete, not by its start)" 1 \
+    "$(grep -E 'openat\([0-9A-Z_]+, "state\.json", O_RDONLY' "$WORK/run.strace" | grep -vc '= -1' || true)"
+check_true "run: nothing left of $ID" test ! -e "$STATE_ROOT/$ID" -a ! -e "/sys/fs/cgroup/pids/$ID"
+
 finish
