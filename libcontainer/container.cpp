@@ -218,10 +218,17 @@ CreatedContainer create_container(const RuntimeContext& ctx, CreateOptions& opts
     // (cleanup record) before the first directory, so that `delete --force`
     // after a crash of ours at any point finds everything. The init, whose pid
     // state.json records once it mounts (on_spawned), dies with us before that.
-    plan.cgroup = cgroup_setup(ctx, spec, opts.id, [&](const CgroupHandle& cg) {
-        st.cgroup_path = cg.path;
-        dir.save_cleanup_record(cg.path);
-    });
+    // The init joins its v1 cgroups itself, as the host's root: late (while
+    // it mounts) unless its own user namespace has mapped its root elsewhere.
+    bool may_defer = !plan.namespaces.new_user && std::none_of(plan.namespaces.joins.begin(), plan.namespaces.joins.end(),
+                                                               [](auto& j) { return j.nstype == CLONE_NEWUSER; });
+    plan.cgroup = cgroup_setup(
+        ctx, spec, opts.id,
+        [&](const CgroupHandle& cg) {
+            st.cgroup_path = cg.path;
+            dir.save_cleanup_record(cg.path);
+        },
+        may_defer);
     point_cgroup_mounts_at(plan.rootfs, plan.cgroup.path);
     std::optional<RdtGroup> rdt;
     if (spec.linux && spec.linux->intel_rdt) {

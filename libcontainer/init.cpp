@@ -51,11 +51,39 @@ int set_names(const InitPlan& plan) {
     return 0;
 }
 
+// A deferred cgroup (cgroup_setup's MAY_DEFER): its tasks files come from
+// the parent once it has made the directories, while we mounted; then our
+// cgroup namespace, whose root is the cgroup we are in when it is made.
+// Called by prepare_rootfs (CgroupJoinPoint).
+struct LateCgroupJoin {
+    InitPlan* plan = nullptr;
+    int sync = -1;
+};
+
+int join_cgroups_late(void* arg) {
+    auto& late = *static_cast<LateCgroupJoin*>(arg);
+    CgroupSelfJoin& join = late.plan->cgroup_tasks;
+    SyncMessage msg;
+    int fds[sync_max_fds];
+    size_t n = 0;
+    if (!sync_recv_fds(late.sync, msg, fds, &n) || msg.type != SyncType::cgroups_made) return child_fail(0, "parent went away");
+    for (size_t i = 0; i < n; i++) {
+        if (i < join.tasks.size()) join.tasks[i].fd.reset(fds[i]);
+        else ::close(fds[i]);
+    }
+    if (n != join.tasks.size()) return child_fail(0, "join cgroups: %zu tasks files came, %zu expected", n, join.tasks.size());
+    if (cgroup_join_self(join) < 0) return -1;
+    if (late.plan->namespaces.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return child_fail(errno, "unshare cgroup namespace");
+    return 0;
+}
+
 // Between clone and exec. Returns only on failure.
 int container_init(InitPlan& plan, int sync) {
+    bool join_late = plan.cgroup_tasks.deferred;
     // Our v1 cgroups first, by ourselves (cheaper than the parent's write of
     // our pid: cgroup_open_self_join); before anything the container does.
-    if (cgroup_join_self(plan.cgroup_tasks) < 0) return -1;
+    // Made after the clone, they are joined while we mount (join_cgroups_late).
+    if (!join_late && cgroup_join_self(plan.cgroup_tasks) < 0) return -1;
     // lo of a network namespace we created: while the parent writes our id maps
     // and cgroup (~0.2 ms of kernel work). The clone gave us every capability
     // in the namespace's owner, mapped or not yet.
@@ -74,7 +102,8 @@ int container_init(InitPlan& plan, int sync) {
     for (auto& j : plan.namespaces.joins)
         if (j.nstype != CLONE_NEWPID && ::setns(j.fd.get(), j.nstype) < 0)
             return child_fail(errno, "join namespace %s", j.path.c_str());
-    if (plan.namespaces.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return child_fail(errno, "unshare cgroup namespace");
+    if (!join_late && plan.namespaces.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0)
+        return child_fail(errno, "unshare cgroup namespace");
     // The handle for our procfs writes, made in our namespaces and before
     // the container's mounts exist; only when there is something to write.
     if ((!plan.sysctl_files.empty() || !plan.namespaces.time_offsets.empty() || !plan.proc.process->apparmor_profile.empty() ||
@@ -90,7 +119,11 @@ int container_init(InitPlan& plan, int sync) {
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (::setsid() < 0) return child_fail(errno, "setsid");
     ::umask(0);
-    if (prepare_rootfs(plan.rootfs) < 0) return -1;  // without a mount namespace: in the runtime's
+    static LateCgroupJoin late;
+    late = {&plan, sync};
+    CgroupJoinPoint join_there;
+    if (join_late) join_there = {join_cgroups_late, &late};
+    if (prepare_rootfs(plan.rootfs, join_there) < 0) return -1;  // without a mount namespace: in the runtime's
     static char hook_state[65536];
     size_t hook_state_len = 0;
     if (plan.parent_hooks || !plan.create_container_hooks.empty() || !plan.start_container_hooks.empty()) {
@@ -284,7 +317,7 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
         if (plan.namespaces.new_user)
             write_id_mappings(pid, plan.spec->linux->uid_mappings, plan.spec->linux->gid_mappings);
         cgroup_enter(plan.cgroup, pid, plan.cgroup_tasks);
-        plan.cgroup_tasks = {};
+        if (!plan.cgroup_tasks.deferred) plan.cgroup_tasks = {};
         if (plan.on_joined) plan.on_joined(pid);
         if (plan.spec->linux && !plan.spec->linux->net_devices.empty()) {
             // The namespace the init has (a new one) or will join (by path).
@@ -304,6 +337,20 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
             write_proc_file(pid, "oom_score_adj", std::to_string(*adj));
         SyncMessage go{SyncType::parent_done, 0, {}};
         if (!sync_send(parent_end.get(), go)) throw_errno("signal the container's init");
+        if (plan.cgroup_tasks.deferred) {
+            // While the init mounts what comes before its first cgroup mount.
+            cgroup_make_deferred(plan.cgroup, plan.cgroup_tasks);
+            std::vector<int> fds;
+            for (auto& f : plan.cgroup_tasks.tasks) fds.push_back(f.fd.get());
+            SyncMessage made{SyncType::cgroups_made, 0, {}};
+            if (!sync_send_fds(parent_end.get(), made, fds.data(), fds.size())) {
+                // The init has failed (its error is on the way), or cannot have them.
+                SyncMessage why;
+                if (sync_recv(parent_end.get(), why) && why.type == SyncType::error) throw Error(why.text);
+                throw_errno("send the cgroup tasks files to the container's init");
+            }
+            plan.cgroup_tasks = {};
+        }
         // While the init sets itself up (its mounts take ~1 ms), not before:
         // it waits for nothing here. Still before any hook or reply of ours.
         if (plan.on_spawned) plan.on_spawned(pid);

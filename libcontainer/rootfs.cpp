@@ -910,7 +910,7 @@ int open_in_root(int rootfd, const char* path, bool create, bool dir) {
     return parent;
 }
 
-int prepare_rootfs(const RootfsPlan& plan) {
+int prepare_rootfs(const RootfsPlan& plan, CgroupJoinPoint join_cgroups) {
     // For pivot_root only: without a mount namespace of our own they would
     // change the host's "/" and stack the rootfs on itself there (runc does).
     if (plan.mount_namespace && ::mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0)
@@ -933,7 +933,16 @@ int prepare_rootfs(const RootfsPlan& plan) {
         mount_record_fd = plan.mount_record.get();
         if (note_mount_target(rootfd) < 0) rc = child_fail(errno, "write the container's mount record");
     }
-    for (size_t i = 0; rc == 0 && i < plan.mounts.size(); i++) rc = do_mount(rootfd, plan, plan.mounts[i]);
+    auto join = [&] {
+        int joined = join_cgroups.call ? join_cgroups.call(join_cgroups.arg) : 0;
+        join_cgroups.call = nullptr;
+        return joined;
+    };
+    for (size_t i = 0; rc == 0 && i < plan.mounts.size(); i++) {
+        if (plan.mounts[i].kind == MountKind::cgroup) rc = join();
+        if (rc == 0) rc = do_mount(rootfd, plan, plan.mounts[i]);
+    }
+    if (rc == 0) rc = join();
     if (rc == 0 && plan.make_default_devices) rc = create_default_dev(rootfd, plan);
     for (size_t i = 0; rc == 0 && i < plan.devices.size(); i++) {
         auto& d = plan.devices[i];

@@ -77,7 +77,14 @@ unsigned long propagation_from_name(const std::string& name);
 // Child side (after clone, inside the new mount namespace, or in ours with
 // mount_namespace false: mounts noted in mount_record, then chroot). Return 0,
 // or -1 with child_fail() set.
-int prepare_rootfs(const RootfsPlan& plan);        // mounts, devices, the cwd
+// JOIN_CGROUPS, when set, is called (with ARG) once: before the first cgroup
+// mount, else after the mounts, before any device node is made. An init whose
+// cgroups are made while it mounts joins them there.
+struct CgroupJoinPoint {
+    int (*call)(void* arg) = nullptr;
+    void* arg = nullptr;
+};
+int prepare_rootfs(const RootfsPlan& plan, CgroupJoinPoint join_cgroups = {});  // mounts, devices, the cwd
 int enter_rootfs(const RootfsPlan& plan);          // pivot_root (or move+chroot, or chroot alone), readonly root
 int apply_readonly_and_masked_paths(const RootfsPlan& plan);  // after pivot_root and linux.sysctl (runc's order)
 // Opens PATH in the tree at ROOTFD as if ROOTFD were "/" (no symlink leaves it);

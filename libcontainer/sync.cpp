@@ -1,6 +1,7 @@
 #include "sync.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -25,20 +26,24 @@ int child_fail(int err, const char* fmt, ...) {
 
 const SyncMessage& child_failure() { return failure; }
 
-static bool send_with_fd(int sock, const void* data, size_t len, int fd) {
+static bool send_with_fds(int sock, const void* data, size_t len, const int* fds, size_t nfds) {
     struct iovec iov{const_cast<void*>(data), len};
     struct msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    if (fd >= 0) {
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * sync_max_fds)] = {};
+    if (nfds > sync_max_fds) {
+        errno = E2BIG;
+        return false;
+    }
+    if (nfds > 0) {
         msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
         struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+        c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
     }
     ssize_t n;
     do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
@@ -46,36 +51,53 @@ static bool send_with_fd(int sock, const void* data, size_t len, int fd) {
     return n == static_cast<ssize_t>(len);
 }
 
-bool sync_send(int sock, const SyncMessage& msg, int fd) {
-    // Send only the used part of the text.
-    size_t len = offsetof(SyncMessage, text) + strnlen(msg.text, sizeof msg.text) + 1;
-    if (len > sizeof msg) len = sizeof msg;
-    return send_with_fd(sock, &msg, len, fd);
+static bool send_with_fd(int sock, const void* data, size_t len, int fd) {
+    return send_with_fds(sock, data, len, &fd, fd >= 0 ? 1 : 0);
 }
 
-bool sync_recv(int sock, SyncMessage& msg, int* fd) {
+// Only the used part of the text goes.
+static size_t used_length(const SyncMessage& msg) {
+    size_t len = offsetof(SyncMessage, text) + strnlen(msg.text, sizeof msg.text) + 1;
+    return len > sizeof msg ? sizeof msg : len;
+}
+
+bool sync_send(int sock, const SyncMessage& msg, int fd) { return send_with_fd(sock, &msg, used_length(msg), fd); }
+
+bool sync_send_fds(int sock, const SyncMessage& msg, const int* fds, size_t n) {
+    return send_with_fds(sock, &msg, used_length(msg), fds, n);
+}
+
+bool sync_recv_fds(int sock, SyncMessage& msg, int* fds, size_t* nfds) {
     memset(&msg, 0, sizeof msg);
     struct iovec iov{&msg, sizeof msg};
     struct msghdr hdr{};
     hdr.msg_iov = &iov;
     hdr.msg_iovlen = 1;
-    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * sync_max_fds)] = {};
     hdr.msg_control = control;
     hdr.msg_controllen = sizeof control;
     ssize_t n;
     do n = recvmsg(sock, &hdr, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
-    if (fd) *fd = -1;
+    *nfds = 0;
     if (n < static_cast<ssize_t>(offsetof(SyncMessage, text))) return false;
     msg.text[sizeof msg.text - 1] = 0;
     for (struct cmsghdr* c = CMSG_FIRSTHDR(&hdr); c; c = CMSG_NXTHDR(&hdr, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            int got;
-            memcpy(&got, CMSG_DATA(c), sizeof got);
-            if (fd) *fd = got;
-        }
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        size_t got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < got && *nfds < sync_max_fds; i++)
+            memcpy(&fds[(*nfds)++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
     }
     return true;
+}
+
+bool sync_recv(int sock, SyncMessage& msg, int* fd) {
+    int fds[sync_max_fds];
+    size_t n = 0;
+    bool ok = sync_recv_fds(sock, msg, fds, &n);
+    if (fd) *fd = n > 0 ? fds[0] : -1;
+    for (size_t i = fd ? 1 : 0; i < n; i++) close(fds[i]);
+    return ok;
 }
 
 bool send_fd(int sock, int fd, const char* data) { return send_with_fd(sock, data, strlen(data), fd); }

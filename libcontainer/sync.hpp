@@ -1,4 +1,5 @@
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace rrun {
@@ -12,6 +13,7 @@ enum class SyncType : uint32_t {
     child_pid,       // exec's intermediate -> parent: the process's pid (in err)
     run_hooks,       // child -> parent: mounts done, run prestart/createRuntime now
     hooks_done,      // parent -> child: they ran; the state JSON follows as one packet
+    cgroups_made,    // parent -> child: the v1 cgroups it made after the clone; their tasks files come with it
 };
 
 struct SyncMessage {
@@ -29,6 +31,10 @@ const SyncMessage& child_failure();
 bool sync_send(int sock, const SyncMessage& msg, int fd = -1);
 // Receives one message (and an fd if one came, else -1); false on EOF/error.
 bool sync_recv(int sock, SyncMessage& msg, int* fd = nullptr);
+// The same with up to sync_max_fds fds: N sent; FDS gets them, *N how many came.
+constexpr size_t sync_max_fds = 32;
+bool sync_send_fds(int sock, const SyncMessage& msg, const int* fds, size_t n);
+bool sync_recv_fds(int sock, SyncMessage& msg, int* fds, size_t* n);
 
 // Sends FD with DATA over a unix socket, as runc does for --console-socket.
 bool send_fd(int sock, int fd, const char* data);

@@ -343,8 +343,9 @@ void collect_pids(const std::string& path, std::vector<pid_t>& out) {
 
 // rmdir of PATH and everything below it; false while processes are still in it.
 bool remove_tree_once(const std::string& path) {
-    // Most often nothing is below: no directory walk then.
-    if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return true;
+    // Most often nothing is below: no directory walk then. ENOTDIR: a file
+    // on the way (a cgroupsPath through "tasks"), so there is none to remove.
+    if (::rmdir(path.c_str()) == 0 || errno == ENOENT || errno == ENOTDIR) return true;
     bool ok = true;
     for (auto& c : child_dirs(path)) ok = remove_tree_once(c) && ok;
     if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return ok;
@@ -587,8 +588,30 @@ std::string systemd_cgroup_path(const std::string& cgroups_path, const std::stri
 
 // ------------------------------------------------------------ lifecycle
 
+namespace {
+
+// The directories of DIRS (what is missing of each), then the limits; what
+// was made is removed again on failure.
+void make_cgroup(const std::vector<Dir>& dirs, const std::vector<Write>& writes, const std::vector<DeviceRule>& rules) {
+    const Layout& L = layout();
+    std::vector<std::string> created;
+    scope_guard undo([&] {
+        for (auto it = created.rbegin(); it != created.rend(); ++it) ::rmdir(it->c_str());
+    });
+    for (auto& d : dirs) {
+        if (int err = make_dir(d, created)) throw_sys(err, "create cgroup " + d.path);
+        // After mkdir: enabling in a parent adds the files to existing children.
+        if (d.h->v2) enable_controllers(d, v2_needed(writes, L), L.mode == CgroupMode::unified);
+    }
+    apply_writes(dirs, writes);
+    if (L.mode == CgroupMode::unified && device_rules_restrict(rules)) attach_device_program(v2_dir(dirs)->path, rules);
+    undo.dismiss();
+}
+
+}  // namespace
+
 CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std::string& id,
-                          const std::function<void(const CgroupHandle&)>& before_create) {
+                          const std::function<void(const CgroupHandle&)>& before_create, bool may_defer) {
     if (ctx.cgroup_manager == "disabled") return {};
     static const json no_resources;
     const json* res = &no_resources;
@@ -675,19 +698,20 @@ CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std
         return CgroupHandle{handle, std::move(sd)};
     }
     if (before_create) before_create(CgroupHandle{encode_handle(dirs)});
-    std::vector<std::string> created;
-    scope_guard undo([&] {
-        for (auto it = created.rbegin(); it != created.rend(); ++it) ::rmdir(it->c_str());
-    });
-    for (auto& d : dirs) {
-        if (int err = make_dir(d, created)) throw_sys(err, "create cgroup " + d.path);
-        // After mkdir: enabling in a parent adds the files to existing children.
-        if (d.h->v2) enable_controllers(d, v2_needed(writes, L), L.mode == CgroupMode::unified);
-    }
-    apply_writes(dirs, writes);
-    if (L.mode == CgroupMode::unified && device_rules_restrict(rules)) attach_device_program(v2_dir(dirs)->path, rules);
-    undo.dismiss();
+    // cgroup2 is joined by clone3, into a directory that exists; v1 by the
+    // init's own writes, which can wait (cgroup_make_deferred).
+    if (may_defer && !ctx.rootless && std::none_of(dirs.begin(), dirs.end(), [](const Dir& d) { return d.h->v2; }))
+        return CgroupHandle{encode_handle(dirs), nullptr, std::make_shared<DeferredMake>(DeferredMake{dirs, writes})};
+    make_cgroup(dirs, writes, rules);
     return CgroupHandle{encode_handle(dirs)};
+}
+
+void cgroup_make_deferred(const CgroupHandle& handle, CgroupSelfJoin& join) {
+    make_cgroup(handle.deferred->dirs, handle.deferred->writes, {});
+    for (auto& f : join.tasks) {
+        f.fd.reset(::open(f.path.c_str(), O_WRONLY | O_CLOEXEC));
+        if (!f.fd) throw_errno("open " + f.path);
+    }
 }
 
 // --systemd-cgroup: the unit with PID in it, then what cgroupfs does in the
@@ -719,6 +743,11 @@ void cgroup_enter(const CgroupHandle& handle, pid_t pid, const CgroupSelfJoin& s
 CgroupSelfJoin cgroup_open_self_join(const CgroupHandle& handle) {
     CgroupSelfJoin join;
     if (handle.systemd || systemd_unit_of(handle.path)) return join;
+    if (handle.deferred) {
+        join.deferred = true;
+        for (auto& d : handle.deferred->dirs) join.tasks.push_back({unique_fd(), d.path + "/tasks"});
+        return join;
+    }
     for (auto& d : dirs_of(handle)) {
         if (d.h->v2) {
             // clone3 checks our right to write its cgroup.procs; refused, the

@@ -57,6 +57,12 @@ struct Write {
     bool v2_only = false;   // linux.resources.unified: only ever the cgroup2 tree
     std::string alt_file, alt_value;  // written instead when FILE does not exist
 };
+// What cgroup_setup left for cgroup_make_deferred: the v1 directories and
+// their writes (the device rules among them).
+struct DeferredMake {
+    std::vector<Dir> dirs;
+    std::vector<Write> writes;
+};
 // linux.resources as v1 writes (without devices) and as v2 writes (without devices).
 // CURRENT_MEMORY: for v2 swap, the memory limit in force when the object has none (update).
 std::vector<Write> v1_writes(const nlohmann::json& r);
