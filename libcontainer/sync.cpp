@@ -76,9 +76,12 @@ bool sync_recv_fds(int sock, SyncMessage& msg, int* fds, size_t* nfds) {
     alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * sync_max_fds)] = {};
     hdr.msg_control = control;
     hdr.msg_controllen = sizeof control;
+    // ECONNRESET: the peer has closed with a message of ours unread (an init
+    // that failed before it read cgroups_made). The kernel reports that
+    // before what the peer sent earlier, its error, which comes next.
     ssize_t n;
     do n = recvmsg(sock, &hdr, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
+    while (n < 0 && (errno == EINTR || errno == ECONNRESET));
     *nfds = 0;
     if (n < static_cast<ssize_t>(offsetof(SyncMessage, text))) return false;
     msg.text[sizeof msg.text - 1] = 0;

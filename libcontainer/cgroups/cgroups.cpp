@@ -591,8 +591,9 @@ std::string systemd_cgroup_path(const std::string& cgroups_path, const std::stri
 namespace {
 
 // The directories of DIRS (what is missing of each), then the limits; what
-// was made is removed again on failure.
-void make_cgroup(const std::vector<Dir>& dirs, const std::vector<Write>& writes, const std::vector<DeviceRule>& rules) {
+// was made is removed again on failure, and returned on success.
+std::vector<std::string> make_cgroup(const std::vector<Dir>& dirs, const std::vector<Write>& writes,
+                                     const std::vector<DeviceRule>& rules) {
     const Layout& L = layout();
     std::vector<std::string> created;
     scope_guard undo([&] {
@@ -606,6 +607,7 @@ void make_cgroup(const std::vector<Dir>& dirs, const std::vector<Write>& writes,
     apply_writes(dirs, writes);
     if (L.mode == CgroupMode::unified && device_rules_restrict(rules)) attach_device_program(v2_dir(dirs)->path, rules);
     undo.dismiss();
+    return created;
 }
 
 }  // namespace
@@ -698,10 +700,18 @@ CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std
         return CgroupHandle{handle, std::move(sd)};
     }
     if (before_create) before_create(CgroupHandle{encode_handle(dirs)});
-    // cgroup2 is joined by clone3, into a directory that exists; v1 by the
-    // init's own writes, which can wait (cgroup_make_deferred).
-    if (may_defer && !ctx.rootless && std::none_of(dirs.begin(), dirs.end(), [](const Dir& d) { return d.h->v2; }))
-        return CgroupHandle{encode_handle(dirs), nullptr, std::make_shared<DeferredMake>(DeferredMake{dirs, writes})};
+    // cgroup2 is joined by clone3, into a directory that exists: made now;
+    // v1 by the init's own writes, which can wait (cgroup_make_deferred).
+    auto is_v1 = [](const Dir& d) { return !d.h->v2; };
+    if (may_defer && !ctx.rootless && std::any_of(dirs.begin(), dirs.end(), is_v1)) {
+        DeferredMake later;
+        std::vector<Dir> now;
+        for (auto& d : dirs) (is_v1(d) ? later.dirs : now).push_back(d);
+        std::vector<Write> now_writes;
+        for (auto& w : writes) (w.v2_only ? now_writes : later.writes).push_back(w);
+        later.made_now = make_cgroup(now, now_writes, rules);
+        return CgroupHandle{encode_handle(dirs), nullptr, std::make_shared<DeferredMake>(std::move(later))};
+    }
     make_cgroup(dirs, writes, rules);
     return CgroupHandle{encode_handle(dirs)};
 }
@@ -743,11 +753,7 @@ void cgroup_enter(const CgroupHandle& handle, pid_t pid, const CgroupSelfJoin& s
 CgroupSelfJoin cgroup_open_self_join(const CgroupHandle& handle) {
     CgroupSelfJoin join;
     if (handle.systemd || systemd_unit_of(handle.path)) return join;
-    if (handle.deferred) {
-        join.deferred = true;
-        for (auto& d : handle.deferred->dirs) join.tasks.push_back({unique_fd(), d.path + "/tasks"});
-        return join;
-    }
+    join.deferred = handle.deferred != nullptr;
     for (auto& d : dirs_of(handle)) {
         if (d.h->v2) {
             // clone3 checks our right to write its cgroup.procs; refused, the
@@ -756,6 +762,11 @@ CgroupSelfJoin cgroup_open_self_join(const CgroupHandle& handle) {
             continue;
         }
         std::string path = d.path + "/tasks";
+        // Made after the clone: cgroup_make_deferred opens it.
+        if (join.deferred) {
+            join.tasks.push_back({unique_fd(), std::move(path)});
+            continue;
+        }
         unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
         // A delegation that chowned cgroup.procs only: the parent writes that.
         if (!fd && (errno == EACCES || errno == EPERM)) continue;
@@ -814,6 +825,10 @@ void cgroup_remove(const CgroupHandle& handle) {
         }
     }
     for (auto& d : dirs_of(handle)) remove_dir(d.path);
+    // A create that failed after the clone: the cgroup2 directories it made
+    // before, with the parents the container's cgroup needed.
+    if (handle.deferred)
+        for (auto it = handle.deferred->made_now.rbegin(); it != handle.deferred->made_now.rend(); ++it) ::rmdir(it->c_str());
 }
 
 // ---------------------------------------------------------- live cgroup

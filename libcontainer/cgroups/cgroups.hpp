@@ -39,10 +39,10 @@ struct CgroupHandle {
 // and no resources asked for). BEFORE_CREATE, if given, learns the handle
 // before the first directory is made (create records it for a crash of ours).
 // MAY_DEFER (create, for an init that joins by itself with no user namespace
-// of its own): where every hierarchy is v1 and we are root, nothing is made
-// yet; the parent makes it after the clone, while the init mounts what comes
-// before its first cgroup mount (~0.4 ms of mkdirs, nine hierarchies, off the
-// start path).
+// of its own): not rootless, with v1 hierarchies, only the cgroup2 directory
+// (if any: clone3 puts the init there) is made now; the v1 ones the parent
+// makes after the clone, while the init mounts what comes before its first
+// cgroup mount (~0.4 ms of mkdirs, nine hierarchies, off the start path).
 CgroupHandle cgroup_setup(const RuntimeContext& ctx, const Spec& spec, const std::string& id,
                           const std::function<void(const CgroupHandle&)>& before_create = {}, bool may_defer = false);
 // A new process gets into its cgroups without the parent writing its pid: a
@@ -66,8 +66,8 @@ struct CgroupSelfJoin {
 // itself; none where the file is not ours to write). Of a deferred handle:
 // the tasks files named, not open (cgroup_make_deferred opens them).
 CgroupSelfJoin cgroup_open_self_join(const CgroupHandle& cg);
-// Parent side, after the clone, of a deferred handle: makes the directories,
-// applies the limits, and opens JOIN's tasks files for the init.
+// Parent side, after the clone, of a deferred handle: makes the v1
+// directories, applies their limits, and opens JOIN's tasks files for the init.
 void cgroup_make_deferred(const CgroupHandle& cg, CgroupSelfJoin& join);
 // Parent side, after clone and before the init goes on: moves PID into the
 // hierarchies SELF_JOINED did not take care of.

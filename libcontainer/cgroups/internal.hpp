@@ -58,10 +58,12 @@ struct Write {
     std::string alt_file, alt_value;  // written instead when FILE does not exist
 };
 // What cgroup_setup left for cgroup_make_deferred: the v1 directories and
-// their writes (the device rules among them).
+// their writes (the device rules among them); and what it made of the
+// cgroup2 tree, parents included, for cgroup_remove after a failed create.
 struct DeferredMake {
     std::vector<Dir> dirs;
     std::vector<Write> writes;
+    std::vector<std::string> made_now;
 };
 // linux.resources as v1 writes (without devices) and as v2 writes (without devices).
 // CURRENT_MEMORY: for v2 swap, the memory limit in force when the object has none (update).

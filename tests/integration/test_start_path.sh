@@ -87,57 +87,73 @@ check_eq "run: state.json read once (by its delete, not by its start)" 1 \
 check_true "run: nothing left of $ID" test ! -e "$STATE_ROOT/$ID" -a ! -e "/sys/fs/cgroup/pids/$ID"
 
 
-# Where every hierarchy is v1 (a v1 host; here a mount namespace of ours
-# without the hybrid host's cgroup2 mount, as bench/run's namespace section):
-# the init's cgroups are made after the clone, while the init mounts, and it
-# joins them before its first cgroup mount. The container sees what it sees
-# when they are made before the clone (the hybrid host, below).
-if [ -n "$V2" ]; then
-    v1_only() { unshare -m --propagation private sh -c 'umount "$0" && exec "$@"' "$V2" "$@"; }
-else
-    v1_only() { "$@"; }
-fi
+# The v1 cgroups are made after the clone, while the init mounts, and the
+# init joins them before its first cgroup mount (cgroup_setup's MAY_DEFER); a
+# cgroup2 directory is made before, for clone3. Checked on the host as it is
+# and where every hierarchy is v1 (a v1 host; here a mount namespace of ours
+# without the hybrid host's cgroup2 mount, as in bench/run's namespace
+# section). The container sees what it sees under runc.
+as_is() { "$@"; }
+v1_only() { unshare -m --propagation private sh -c 'umount "$0" && exec "$@"' "$V2" "$@"; }
+RUNC=$(command -v runc || true)
 B3=$WORK/limits
 mkdir -p "$B3"
 cp "$B2/config.json" "$B3/config.json"
 set_config "$B3" "c['process']['args'] = ['sh', '-c', 'grep -v ^0:: /proc/self/cgroup | sort; cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes']
 c['linux'].setdefault('resources', {}).update({'pids': {'limit': 77}, 'memory': {'limit': 104857600}})"
-ID=spd-late$$
-late=$(v1_only strace -f -qq -y -e trace=mkdir,clone3,write -o "$WORK/late.strace" "$RRUN" --root "$STATE_ROOT" run -b "$B3" "$ID" 2>&1)
-first_clone=$(grep -nm1 'clone3(' "$WORK/late.strace" | cut -d: -f1)
-first_mkdir=$(grep -nm1 'mkdir("/sys/fs/cgroup/' "$WORK/late.strace" | cut -d: -f1)
-check_true "v1 only: the cgroups are made after the init's clone (clone3 line ${first_clone:-none}, first mkdir line ${first_mkdir:-none})" \
-    test "${first_clone:-0}" -gt 0 -a "${first_mkdir:-0}" -gt "${first_clone:-0}"
-check_eq "v1 only: the init wrote \"0\" to the tasks file of each v1 hierarchy ($nv1)" "$nv1" "$(tasks_self_writes "$WORK/late.strace")"
-check_eq "v1 only: no pid written to a cgroup.procs" "" "$(procs_writes "$WORK/late.strace")"
-check_eq "v1 only: inside, the init is at its cgroup namespace's root in every hierarchy" "" "$(echo "$late" | grep -E '^[0-9]+:' | grep -v ':/$')"
-check_eq "v1 only: inside, one cgroup line per hierarchy" "$nv1" "$(echo "$late" | grep -cE '^[0-9]+:')"
-check_eq "v1 only: the limits were in place (pids.max, memory.limit_in_bytes)" "77 104857600" "$(echo "$late" | grep -vE '^[0-9]+:' | paste -sd' ')"
-check_true "v1 only: nothing left of $ID" test ! -e "$STATE_ROOT/$ID" -a ! -e "/sys/fs/cgroup/pids/$ID"
-if [ -n "$V2" ]; then
-    early=$(r run -b "$B3" "$ID" 2>&1)
-    check_eq "made before the clone (hybrid host), the container saw the same" "$late" "$early"
-fi
+cp "$B3/config.json" "$WORK/limits.json"
+# late_join LABEL WRAPPER
+late_join() {
+    local label=$1 wrap=$2 id=spd-late$$$2 seen first_clone first_v1_mkdir first_v2_mkdir
+    seen=$($wrap strace -f -qq -y -e trace=mkdir,clone3,write -o "$WORK/late.strace" "$RRUN" --root "$STATE_ROOT" run -b "$B3" "$id" 2>&1)
+    first_clone=$(grep -nm1 'clone3(' "$WORK/late.strace" | cut -d: -f1)
+    first_v1_mkdir=$(grep -n 'mkdir("/sys/fs/cgroup/' "$WORK/late.strace" | grep -v "mkdir(\"${V2:-/nowhere}/" | head -1 | cut -d: -f1)
+    check_true "$label: the v1 cgroups are made after the init's clone (clone3 line ${first_clone:-none}, first v1 mkdir line ${first_v1_mkdir:-none})" \
+        test "${first_clone:-0}" -gt 0 -a "${first_v1_mkdir:-0}" -gt "${first_clone:-0}"
+    if [ -n "$V2" ] && [ "$wrap" = as_is ]; then
+        first_v2_mkdir=$(grep -nm1 "mkdir(\"$V2/" "$WORK/late.strace" | cut -d: -f1)
+        check_true "$label: the cgroup2 one before it (line ${first_v2_mkdir:-none}), for CLONE_INTO_CGROUP" \
+            test "${first_v2_mkdir:-0}" -gt 0 -a "${first_v2_mkdir:-0}" -lt "${first_clone:-0}"
+        check_eq "$label: the init was cloned into its cgroup2 cgroup" 1 "$(into_cgroup_clones "$WORK/late.strace")"
+    fi
+    check_eq "$label: the init wrote \"0\" to the tasks file of each v1 hierarchy ($nv1)" "$nv1" "$(tasks_self_writes "$WORK/late.strace")"
+    check_eq "$label: no pid written to a cgroup.procs" "" "$(procs_writes "$WORK/late.strace")"
+    check_eq "$label: inside, the init is at its cgroup namespace's root in every v1 hierarchy" "" "$(echo "$seen" | grep -E '^[0-9]+:' | grep -v ':/$')"
+    check_eq "$label: inside, one cgroup line per v1 hierarchy" "$nv1" "$(echo "$seen" | grep -cE '^[0-9]+:')"
+    check_eq "$label: the limits were in place (pids.max, memory.limit_in_bytes)" "77 104857600" "$(echo "$seen" | grep -vE '^[0-9]+:' | paste -sd' ')"
+    check_true "$label: nothing left of $id" test ! -e "$STATE_ROOT/$id" -a ! -e "/sys/fs/cgroup/pids/$id" -a ! -e "${V2:-/nowhere}/$id"
+    if [ -n "$RUNC" ]; then
+        check_eq "$label: the container saw what it sees under runc" "$($wrap "$RUNC" --root "$WORK/runc-state" run -b "$B3" "$id-runc" 2>&1)" "$seen"
+    else
+        echo "# runc is not installed: what the container saw is not compared with it"
+    fi
 
-# A failure after the clone, in the parent's mkdir ("tasks" is a file in each
-# hierarchy's root): one error naming the directory; no state, process or
-# cgroup left.
-ID=spd-latefail$$
-set_config "$B3" "c['linux']['cgroupsPath'] = '/tasks/$ID'"
-out=$(v1_only "$RRUN" --root "$STATE_ROOT" run -b "$B3" "$ID" 2>&1)
-check_eq "v1 only: a cgroup that cannot be made fails run" 1 "$?"
-check_contains "v1 only: the error names the cgroup" "create cgroup /sys/fs/cgroup/" "$out"
-check_eq "v1 only: the error is one line" 1 "$(echo "$out" | wc -l)"
-check_true "v1 only: no state left" test ! -e "$STATE_ROOT/$ID"
-check_eq "v1 only: no process left" "" "$(pgrep -f -- "$ID" || true)"
-# The init fails before its join (its first mount), while the parent makes
-# the cgroups: the init's error, and the cgroups the parent made are gone.
-ID=spd-initfail$$
-set_config "$B3" "del c['linux']['cgroupsPath']; c['mounts'].insert(0, {'destination': '/mnt', 'type': 'bind', 'source': '$WORK/no-such-dir', 'options': ['bind']})"
-out=$(v1_only "$RRUN" --root "$STATE_ROOT" run -b "$B3" "$ID" 2>&1)
-check_eq "v1 only: a mount that fails before the join fails run" 1 "$?"
-check_contains "v1 only: the error is the init's, naming the mount's source" "$WORK/no-such-dir" "$out"
-check_true "v1 only: no state, no cgroup left" test ! -e "$STATE_ROOT/$ID" -a ! -e "/sys/fs/cgroup/pids/$ID" -a ! -e "/sys/fs/cgroup/memory/$ID"
-check_eq "v1 only: no process left" "" "$(pgrep -f -- "$ID" || true)"
+    # A failure after the clone, in the parent's mkdir ("tasks" is a file in
+    # each v1 hierarchy's root): one error naming the directory; no state,
+    # process or cgroup left (of the cgroup2 tree: not even the "tasks" parent).
+    id=spd-latefail$$$2
+    set_config "$B3" "c['linux']['cgroupsPath'] = '/tasks/$id'"
+    out=$($wrap "$RRUN" --root "$STATE_ROOT" run -b "$B3" "$id" 2>&1)
+    check_eq "$label: a cgroup that cannot be made fails run" 1 "$?"
+    check_contains "$label: the error names the cgroup" "create cgroup /sys/fs/cgroup/" "$out"
+    check_eq "$label: the error is one line" 1 "$(echo "$out" | wc -l)"
+    check_true "$label: no state left" test ! -e "$STATE_ROOT/$id"
+    check_eq "$label: no process left" "" "$(pgrep -f -- "$id" || true)"
+    check_true "$label: no cgroup2 directory left" test ! -e "${V2:-/nowhere}/tasks"
+    # The init fails before its join (at its first mount) while the parent
+    # makes the cgroups: the init's error, and the cgroups made are gone.
+    id=spd-initfail$$$2
+    cp "$WORK/limits.json" "$B3/config.json"
+    set_config "$B3" "c['mounts'].insert(0, {'destination': '/mnt', 'type': 'bind', 'source': '$WORK/no-such-dir', 'options': ['bind']})"
+    out=$($wrap "$RRUN" --root "$STATE_ROOT" run -b "$B3" "$id" 2>&1)
+    check_eq "$label: a mount that fails before the join fails run" 1 "$?"
+    check_contains "$label: the error is the init's, naming the mount's source" "$WORK/no-such-dir" "$out"
+    check_true "$label: no state, no cgroup left" \
+        test ! -e "$STATE_ROOT/$id" -a ! -e "/sys/fs/cgroup/pids/$id" -a ! -e "/sys/fs/cgroup/memory/$id" -a ! -e "${V2:-/nowhere}/$id"
+    check_eq "$label: no process left" "" "$(pgrep -f -- "$id" || true)"
+    cp "$WORK/limits.json" "$B3/config.json"
+}
+late_join "host as it is" as_is
+if [ -n "$V2" ]; then late_join "v1 only" v1_only; fi
 
 finish

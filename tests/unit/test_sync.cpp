@@ -110,3 +110,20 @@ TEST_CASE("sync_send without an fd and sync_recv report none", "[sync]") {
     CHECK(got.type == SyncType::parent_done);
     CHECK(fd == -1);
 }
+
+TEST_CASE("sync_recv gets what the peer sent before it closed with our message unread", "[sync]") {
+    // The init failed before it read the parent's cgroups_made: its error is
+    // queued for us, and the kernel says ECONNRESET first.
+    Channel ch;
+    SyncMessage unread{SyncType::cgroups_made, 0, {}};
+    REQUIRE(sync_send(ch.a.get(), unread));
+    SyncMessage failure{SyncType::error, 2, {}};
+    std::strcpy(failure.text, "mount /mnt: No such file or directory");
+    REQUIRE(sync_send(ch.b.get(), failure));
+    ch.b.reset();
+    SyncMessage got;
+    REQUIRE(sync_recv(ch.a.get(), got));
+    CHECK(got.type == SyncType::error);
+    CHECK(std::string(got.text) == failure.text);
+    CHECK_FALSE(sync_recv(ch.a.get(), got));  // then the end
+}
