@@ -28,21 +28,25 @@ trap 'for c in p0 p1; do "$RRUN" --root "$work/state" delete -f $c >/dev/null 2>
 mkdir -p "$work/b/rootfs/bin" "$work/out"
 cp /bin/busybox "$work/b/rootfs/bin/"
 for c in sh true sleep; do ln -s busybox "$work/b/rootfs/bin/$c"; done
-"$RRUN" spec --bundle "$work/b"
-python3 - "$work/b/config.json" <<'PY'
+sleeping_config() {  # DIR: no terminal, sleep 30
+    python3 - "$1/config.json" <<'PY'
 import json, sys
 cfg = json.load(open(sys.argv[1]))
 cfg["process"]["terminal"] = False
 cfg["process"]["args"] = ["sleep", "30"]
 json.dump(cfg, open(sys.argv[1], "w"))
 PY
+}
+"$RRUN" spec --bundle "$work/b"
+sleeping_config "$work/b"
 
 wrap=()
-profile() {  # NAME RRUN-ARGS...: what a command runs in rrun's own process
+state=$work/state
+profile() {  # NAME RRUN-ARGS...: what a command runs in rrun's own process (under ${wrap[@]}, with --root $state)
     local name=$1
     shift
     "${wrap[@]}" valgrind -q --tool=callgrind --demangle=no --callgrind-out-file="$work/out/$name" \
-        "$RRUN" --root "$work/state" "$@" </dev/null >/dev/null 2>&1 || true
+        "$RRUN" --root "$state" "$@" </dev/null >/dev/null 2>&1 || true
 }
 # Under valgrind the init fails at its first openat2: create is profiled up to
 # there, and the container the other commands act on is made without it.
@@ -59,6 +63,22 @@ if [ -n "$v2" ] && grep -qE '^[^ ]+ /sys/fs/cgroup/[^ ]+ cgroup ' /proc/self/mou
     "$RRUN" --root "$work/state" delete -f p0 >/dev/null 2>&1 || true
 fi
 "$RRUN" --root "$work/state" create -b "$work/b" p1 </dev/null >/dev/null
+# Rootless (the integration tests' user): the parent writes the id maps,
+# looks for a delegated cgroup, uses its runtime dir; none of it runs as root.
+if id rrun-test >/dev/null 2>&1 || useradd -m rrun-test 2>/dev/null; then
+    mkdir "$work/rb" "$work/xdg"
+    cp -a "$work/b/rootfs" "$work/rb/"
+    "$RRUN" spec --rootless --bundle "$work/rb"
+    sleeping_config "$work/rb"
+    chown -R rrun-test "$work/rb" "$work/xdg" "$work/out"
+    chmod 755 "$work"
+    wrap=(setpriv --reuid rrun-test --regid rrun-test --clear-groups env XDG_RUNTIME_DIR="$work/xdg")
+    state=$work/xdg/state
+    profile create-rootless create -b "$work/rb" r0
+    "${wrap[@]}" "$RRUN" --root "$state" delete -f r0 >/dev/null 2>&1 || true
+    wrap=()
+    state=$work/state
+fi
 profile start start p1
 profile state state p1
 profile list list
