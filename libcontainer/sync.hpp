@@ -7,7 +7,7 @@ namespace rrun {
 // The parent and the container's init talk over one SOCK_SEQPACKET pair with
 // fixed-size messages: no allocation on the child side, one read per message.
 enum class SyncType : uint32_t {
-    parent_done = 1,  // parent -> child: id maps written, cgroup joined: go on
+    parent_done = 1,  // parent -> child: id maps written, cgroup joined (v1 made later: cgroups_made): go on
     ready,           // child -> parent: set up, waiting for start
     error,           // child -> parent: setup failed, text says why
     child_pid,       // exec's intermediate -> parent: the process's pid (in err)
