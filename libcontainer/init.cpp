@@ -345,9 +345,10 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
             SyncMessage made{SyncType::cgroups_made, 0, {}};
             if (!sync_send_fds(parent_end.get(), made, fds.data(), fds.size())) {
                 // The init has failed (its error is on the way), or cannot have them.
+                int send_errno = errno;
                 SyncMessage why;
                 if (sync_recv(parent_end.get(), why) && why.type == SyncType::error) throw Error(why.text);
-                throw_errno("send the cgroup tasks files to the container's init");
+                throw_sys(send_errno, "send the cgroup tasks files to the container's init");
             }
             plan.cgroup_tasks = {};
         }
