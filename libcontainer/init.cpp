@@ -79,7 +79,7 @@ int join_cgroups_late(void* arg) {
 
 // Between clone and exec. Returns only on failure.
 int container_init(InitPlan& plan, int sync) {
-    bool join_late = plan.cgroup_tasks.deferred;
+    bool join_late = plan.cgroup.deferred != nullptr;
     // Our v1 cgroups first, by ourselves (cheaper than the parent's write of
     // our pid: cgroup_open_self_join); before anything the container does.
     // Made after the clone, they are joined while we mount (join_cgroups_late).
@@ -317,7 +317,6 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
         if (plan.namespaces.new_user)
             write_id_mappings(pid, plan.spec->linux->uid_mappings, plan.spec->linux->gid_mappings);
         cgroup_enter(plan.cgroup, pid, plan.cgroup_tasks);
-        if (!plan.cgroup_tasks.deferred) plan.cgroup_tasks = {};
         if (plan.on_joined) plan.on_joined(pid);
         if (plan.spec->linux && !plan.spec->linux->net_devices.empty()) {
             // The namespace the init has (a new one) or will join (by path).
@@ -337,7 +336,7 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
             write_proc_file(pid, "oom_score_adj", std::to_string(*adj));
         SyncMessage go{SyncType::parent_done, 0, {}};
         if (!sync_send(parent_end.get(), go)) throw_errno("signal the container's init");
-        if (plan.cgroup_tasks.deferred) {
+        if (plan.cgroup.deferred) {
             // While the init mounts what comes before its first cgroup mount.
             cgroup_make_deferred(plan.cgroup, plan.cgroup_tasks);
             std::vector<int> fds;
@@ -350,8 +349,8 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
                 if (sync_recv(parent_end.get(), why) && why.type == SyncType::error) throw Error(why.text);
                 throw_sys(send_errno, "send the cgroup tasks files to the container's init");
             }
-            plan.cgroup_tasks = {};
         }
+        plan.cgroup_tasks = {};
         // While the init sets itself up (its mounts take ~1 ms), not before:
         // it waits for nothing here. Still before any hook or reply of ours.
         if (plan.on_spawned) plan.on_spawned(pid);

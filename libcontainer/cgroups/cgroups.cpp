@@ -753,7 +753,6 @@ void cgroup_enter(const CgroupHandle& handle, pid_t pid, const CgroupSelfJoin& s
 CgroupSelfJoin cgroup_open_self_join(const CgroupHandle& handle) {
     CgroupSelfJoin join;
     if (handle.systemd || systemd_unit_of(handle.path)) return join;
-    join.deferred = handle.deferred != nullptr;
     for (auto& d : dirs_of(handle)) {
         if (d.h->v2) {
             // clone3 checks our right to write its cgroup.procs; refused, the
@@ -763,7 +762,7 @@ CgroupSelfJoin cgroup_open_self_join(const CgroupHandle& handle) {
         }
         std::string path = d.path + "/tasks";
         // Made after the clone: cgroup_make_deferred opens it.
-        if (join.deferred) {
+        if (handle.deferred) {
             join.tasks.push_back({unique_fd(), std::move(path)});
             continue;
         }

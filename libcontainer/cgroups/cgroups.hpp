@@ -59,7 +59,6 @@ struct CgroupSelfJoin {
     std::vector<CgroupTasksFile> tasks;  // v1
     unique_fd v2_dir;                    // cgroup2: the directory, for clone3
     bool v2_joined = false;              // clone3 took it (else the parent writes the pid)
-    bool deferred = false;               // a deferred handle's: the tasks fds come after the clone
 };
 // Parent side, before clone: the container's v1 `tasks` files and its cgroup2
 // directory, open (none with systemd, which puts the process in its unit
