@@ -478,20 +478,27 @@ int note_mount_target(int fd, const char* suffix = "") {
     return -1;
 }
 
-// Attaches the detached mount MNT on DEST inside ROOTFD (made if missing).
-// MNT_OUT, if given, takes the mount's fd (attached now: its attributes can
-// still be changed through it); else it is closed.
-int attach_in_root(int rootfd, int mnt, const char* dest, bool dir, int* mnt_out) {
-    int fd = open_in_root(rootfd, dest, true, dir);
-    int rc = fd < 0 ? child_fail(errno, "create mount destination %s", dest)
-             : note_mount_target(fd) < 0 ? -1
-                                         : attach_mount(mnt, fd);
+// Attaches the detached mount MNT on the destination fd FD (closed here;
+// FD < 0: its open failed, errno set). MNT_OUT, if given, takes the mount's
+// fd (attached now: its attributes can still be changed through it); else it
+// is closed.
+int attach_on(int mnt, int fd, int* mnt_out) {
+    int rc = fd < 0 || note_mount_target(fd) < 0 ? -1 : attach_mount(mnt, fd);
     int err = errno;
     if (fd >= 0) ::close(fd);
     if (rc == 0 && mnt_out) *mnt_out = mnt;
     else ::close(mnt);
     errno = err;
     return rc;
+}
+
+// Attaches the detached mount MNT on DEST inside ROOTFD (made if missing), as attach_on.
+int attach_in_root(int rootfd, int mnt, const char* dest, bool dir, int* mnt_out) {
+    int fd = open_in_root(rootfd, dest, true, dir);
+    if (fd >= 0) return attach_on(mnt, fd, mnt_out);
+    int err = errno;
+    ::close(mnt);
+    return child_fail(err, "create mount destination %s", dest);
 }
 
 // A new filesystem on DEST inside ROOTFD, its flags set on the mount before
@@ -502,12 +509,11 @@ int mount_in_root(int rootfd, const char* dest, bool dir, const char* source, co
     return mnt < 0 ? -1 : attach_in_root(rootfd, mnt, dest, dir, mnt_out);
 }
 
-// A bind of the host path SOURCE (or TREE >= 0: an idmapped tree, see
-// make_idmapped_tree) on DEST: cloned, its flags set on the clone, then
-// attached (a remount of DEST by name could land on whatever a racing
-// rename put there: CVE-2021-30465's class, issue #22).
-int mount_bind(int rootfd, const char* source, const char* dest, bool dir, bool recursive, unsigned long flags,
-               int tree = -1, int* mnt_out = nullptr) {
+// A detached bind of the host path SOURCE (or TREE >= 0: an idmapped tree,
+// see make_idmapped_tree) for DEST, its flags set on the clone (a remount of
+// DEST by name could land on whatever a racing rename put there:
+// CVE-2021-30465's class, issue #22). -1 with child_fail() set.
+int bind_tree(const char* source, const char* dest, bool recursive, unsigned long flags, int tree = -1) {
     const char* what = tree >= 0 ? "idmapped mount" : "bind mount";
     int mnt = tree >= 0 ? tree : clone_mount(AT_FDCWD, source, recursive);
     if (mnt < 0) return child_fail(errno, "%s %s on %s", what, source, dest);
@@ -516,8 +522,27 @@ int mount_bind(int rootfd, const char* source, const char* dest, bool dir, bool 
         ::close(mnt);
         return child_fail(err, "%s %s on %s: set its flags", what, source, dest);
     }
-    if (attach_in_root(rootfd, mnt, dest, dir, mnt_out) < 0) return child_fail(errno, "%s %s on %s", what, source, dest);
+    return mnt;
+}
+
+// bind_tree's mount attached on DEST.
+int mount_bind(int rootfd, const char* source, const char* dest, bool dir, bool recursive, unsigned long flags,
+               int tree = -1, int* mnt_out = nullptr) {
+    int mnt = bind_tree(source, dest, recursive, flags, tree);
+    if (mnt < 0) return -1;
+    if (attach_in_root(rootfd, mnt, dest, dir, mnt_out) < 0)
+        return child_fail(errno, "%s %s on %s", tree >= 0 ? "idmapped mount" : "bind mount", source, dest);
     return 0;
+}
+
+// A hierarchy's directory in the tmpfs TOP that mount_cgroup has just made:
+// no one else has seen it, so the directory is made and opened there by
+// name, not resolved again from the root (two openat2 and a close fewer for
+// each of a hybrid host's ten hierarchies).
+int hierarchy_dir(int top, const char* name) {
+    if (strchr(name, '/')) return open_in_root(top, name, true, true);  // a nested mount point: level by level
+    if (::mkdirat(top, name, 0755) < 0 && errno != EEXIST) return -1;
+    return ::openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 int mount_cgroup(int rootfd, const RootfsPlan& plan, const MountStep& m, int* mnt_out) {
@@ -535,16 +560,17 @@ int mount_cgroup(int rootfd, const RootfsPlan& plan, const MountStep& m, int* mn
         return child_fail(errno, "mount tmpfs on %s", m.destination.c_str());
     char sub[PATH_MAX];
     for (auto& h : plan.cgroup_hierarchies) {
+        // As runc without a cgroup namespace: each controller shows the container's own cgroup; no hybrid v2 tree.
+        if (!plan.new_cgroup_ns && h.fstype == "cgroup2") continue;
         snprintf(sub, sizeof sub, "%s/%s", m.destination.c_str(), h.name.c_str());
-        if (!plan.new_cgroup_ns) {
-            // As runc: each controller shows the container's own cgroup; no hybrid v2 tree.
-            if (h.fstype == "cgroup2") continue;
-            if (mount_bind(rootfd, h.host_path.c_str(), sub, true, true, flags) < 0) return ::close(top), -1;
-            continue;
-        }
-        if (mount_in_root(rootfd, sub, true, "cgroup", h.fstype.c_str(), flags, h.options.c_str()) == 0) continue;
+        int mnt = plan.new_cgroup_ns ? new_fs_mount(h.fstype.c_str(), "cgroup", h.options.c_str(), flags) : -1;
         // Not allowed outside the initial user namespace: show our own cgroup from the host.
-        if (mount_bind(rootfd, h.host_path.c_str(), sub, true, true, flags) < 0) return ::close(top), -1;
+        if (mnt < 0 && (mnt = bind_tree(h.host_path.c_str(), sub, true, flags)) < 0) return ::close(top), -1;
+        if (attach_on(mnt, hierarchy_dir(top, h.name.c_str()), nullptr) < 0) {
+            int err = errno;
+            ::close(top);
+            return child_fail(err, "mount cgroup on %s", sub);
+        }
     }
     if ((flags & MS_RDONLY) && make_fs_readonly(top) < 0) {
         int err = errno;
@@ -701,50 +727,52 @@ const char* split_parent(const char* path, char* dir, size_t len) {
     return path + (slash - dir) + 1;
 }
 
-// SOURCE: the host node bound instead where mknod is not allowed.
-int create_device(int rootfd, const RootfsPlan& plan, const char* path, const char* source, char type, unsigned major,
-                  unsigned minor, mode_t mode, uid_t uid, gid_t gid) {
-    char dir[PATH_MAX];
-    const char* name = split_parent(path, dir, sizeof dir);
-    int dirfd = open_in_root(rootfd, dir, true, true);
-    if (dirfd < 0) return child_fail(errno, "create directory %s", dir);
+// The device PATH, NAME in the directory DIRFD (the device's parent, left
+// open). SOURCE: the host node bound instead where mknod is not allowed.
+int make_device(int rootfd, int dirfd, const char* name, const RootfsPlan& plan, const char* path, const char* source,
+                char type, unsigned major, unsigned minor, mode_t mode, uid_t uid, gid_t gid) {
     mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
     struct stat existing;
     if (::fstatat(dirfd, name, &existing, AT_SYMLINK_NOFOLLOW) == 0) {
         // Like runc, a node or link already there is kept (podman --privileged
         // lists /dev/ptmx, which is our link to pts/ptmx); a plain file or a
         // directory in the device's place is an error.
-        ::close(dirfd);
         if (S_ISREG(existing.st_mode) || S_ISDIR(existing.st_mode))
             return child_fail(0, "linux.devices: %s exists and is not a device", path);
         return 0;
     }
-    int rc = -1;
     if (!plan.in_user_namespace) {
-        rc = ::mknodat(dirfd, name, kind | (mode & 07777), makedev(major, minor));
-        if (rc == 0 && ::fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
-            int err = errno;
-            ::close(dirfd);
-            return child_fail(err, "chown %s", path);
-        }
+        if (::mknodat(dirfd, name, kind | (mode & 07777), makedev(major, minor)) == 0)
+            return ::fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ? child_fail(errno, "chown %s", path) : 0;
+        if (errno != EPERM) return child_fail(errno, "mknod %s", path);
     }
-    ::close(dirfd);
-    if (rc == 0) return 0;
-    if (!plan.in_user_namespace && errno != EPERM) return child_fail(errno, "mknod %s", path);
     // Never a mount in the runtime's own mount namespace.
     if (!plan.mount_namespace) return child_fail(errno, "mknod %s", path);
     // No mknod in a user namespace: bind the host's node.
     return mount_bind(rootfd, source, path, false, false, 0);
 }
 
+int create_device(int rootfd, const RootfsPlan& plan, const char* path, const char* source, char type, unsigned major,
+                  unsigned minor, mode_t mode, uid_t uid, gid_t gid) {
+    char dir[PATH_MAX];
+    const char* name = split_parent(path, dir, sizeof dir);
+    int dirfd = open_in_root(rootfd, dir, true, true);
+    if (dirfd < 0) return child_fail(errno, "create directory %s", dir);
+    int rc = make_device(rootfd, dirfd, name, plan, path, source, type, major, minor, mode, uid, gid);
+    ::close(dirfd);
+    return rc;
+}
+
+// The default devices and links, all in /dev, opened once.
 int create_default_dev(int rootfd, const RootfsPlan& plan) {
+    int devfd = open_in_root(rootfd, "/dev", true, true);
+    if (devfd < 0) return child_fail(errno, "open /dev in the rootfs");
     for (auto& d : default_devices) {
         bool overridden = false;
         for (auto& dev : plan.devices) overridden = overridden || dev.path == d.path;
-        if (!overridden && create_device(rootfd, plan, d.path, d.path, 'c', d.major, d.minor, 0666, 0, 0) < 0) return -1;
+        if (!overridden && make_device(rootfd, devfd, d.path + 5, plan, d.path, d.path, 'c', d.major, d.minor, 0666, 0, 0) < 0)
+            return ::close(devfd), -1;
     }
-    int devfd = open_in_root(rootfd, "/dev", true, true);
-    if (devfd < 0) return child_fail(errno, "open /dev in the rootfs");
     static constexpr std::pair<const char*, const char*> links[] = {
         {"/proc/self/fd", "fd"},         {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
         {"/proc/self/fd/2", "stderr"},   {"pts/ptmx", "ptmx"},          {"/proc/kcore", "core"},

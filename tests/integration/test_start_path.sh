@@ -87,6 +87,32 @@ check_eq "run: state.json read once (by its delete, not by its start)" 1 \
 check_true "run: nothing left of $ID" test ! -e "$STATE_ROOT/$ID" -a ! -e "/sys/fs/cgroup/pids/$ID"
 
 
+# The init's directories made in what it has just opened (#21): each v1
+# hierarchy's in the tmpfs it mounted on /sys/fs/cgroup, the default devices
+# in one open of /dev; no path resolved again from the root for them
+# (before: two openat2 per hierarchy and one per device). The container
+# still sees every hierarchy and every device.
+ID=spd-dirs$$
+B4=$WORK/dirs
+mkdir -p "$B4"
+cp "$B2/config.json" "$B4/config.json"
+set_config "$B4" "c['process']['args'] = ['sh', '-c', 'ls /sys/fs/cgroup; cd /dev && stat -c \"%n %F %t,%T\" null zero full random urandom tty']"
+seen=$(strace -f -qq -e trace=openat2,mkdirat,mknodat -o "$WORK/dirs.strace" "$RRUN" --root "$STATE_ROOT" run -b "$B4" "$ID" 2>&1)
+check_eq "dirs: no openat2 of a path under /sys/fs/cgroup/" "" "$(grep -E 'openat2\([0-9]+, "/sys/fs/cgroup/' "$WORK/dirs.strace" || true)"
+devices='mknodat\([0-9]+, "(null|zero|full|random|urandom|tty)"'
+nodes=$(grep -nE "$devices" "$WORK/dirs.strace" | cut -d: -f1 | sed -n '1p;$p' | paste -sd,)
+check_eq "dirs: the six default devices made by mknodat" 6 "$(grep -cE "$devices" "$WORK/dirs.strace" || true)"
+check_eq "dirs: no openat2 between the first and the last mknodat (lines $nodes)" "" \
+    "$(sed -n "${nodes}p" "$WORK/dirs.strace" | grep 'openat2(' || true)"
+# What the container sees: the host's hierarchies (the hybrid tree too, as a
+# cgroup namespace of its own has it), the six character devices.
+host_h=$(awk '$2 ~ "^/sys/fs/cgroup/" && ($3 == "cgroup" || $3 == "cgroup2") { sub("^/sys/fs/cgroup/", "", $2); print $2 }' /proc/self/mounts | sort)
+check_eq "dirs: the container sees every hierarchy of the host under /sys/fs/cgroup" "$(echo $host_h)" "$(echo "$seen" | grep -v '^[a-z]* character' | sort | paste -sd' ')"
+check_eq "dirs: the container sees the default devices" \
+    "null character special file 1,3 zero character special file 1,5 full character special file 1,7 random character special file 1,8 urandom character special file 1,9 tty character special file 5,0" \
+    "$(echo $(echo "$seen" | grep ' character '))"
+
+
 # The v1 cgroups are made after the clone, while the init mounts, and the
 # init joins them before its first cgroup mount (cgroup_setup's MAY_DEFER); a
 # cgroup2 directory is made before, for clone3. Checked on the host as it is
