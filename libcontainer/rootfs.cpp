@@ -509,12 +509,15 @@ int mount_in_root(int rootfd, const char* dest, bool dir, const char* source, co
     return mnt < 0 ? -1 : attach_in_root(rootfd, mnt, dest, dir, mnt_out);
 }
 
+// What bind_tree and mount_bind call their mount in messages.
+const char* bind_kind(int tree) { return tree >= 0 ? "idmapped mount" : "bind mount"; }
+
 // A detached bind of the host path SOURCE (or TREE >= 0: an idmapped tree,
 // see make_idmapped_tree) for DEST, its flags set on the clone (a remount of
 // DEST by name could land on whatever a racing rename put there:
 // CVE-2021-30465's class, issue #22). -1 with child_fail() set.
 int bind_tree(const char* source, const char* dest, bool recursive, unsigned long flags, int tree = -1) {
-    const char* what = tree >= 0 ? "idmapped mount" : "bind mount";
+    const char* what = bind_kind(tree);
     int mnt = tree >= 0 ? tree : clone_mount(AT_FDCWD, source, recursive);
     if (mnt < 0) return child_fail(errno, "%s %s on %s", what, source, dest);
     if ((flags & ~(MS_BIND | MS_REC)) && set_mount_flags(mnt, flags) < 0) {
@@ -531,7 +534,7 @@ int mount_bind(int rootfd, const char* source, const char* dest, bool dir, bool 
     int mnt = bind_tree(source, dest, recursive, flags, tree);
     if (mnt < 0) return -1;
     if (attach_in_root(rootfd, mnt, dest, dir, mnt_out) < 0)
-        return child_fail(errno, "%s %s on %s", tree >= 0 ? "idmapped mount" : "bind mount", source, dest);
+        return child_fail(errno, "%s %s on %s", bind_kind(tree), source, dest);
     return 0;
 }
 
@@ -765,12 +768,13 @@ int create_device(int rootfd, const RootfsPlan& plan, const char* path, const ch
 
 // The default devices and links, all in /dev, opened once.
 int create_default_dev(int rootfd, const RootfsPlan& plan) {
+    constexpr size_t dev_prefix = sizeof "/dev/" - 1;  // every default device's path starts with it
     int devfd = open_in_root(rootfd, "/dev", true, true);
     if (devfd < 0) return child_fail(errno, "open /dev in the rootfs");
     for (auto& d : default_devices) {
         bool overridden = false;
         for (auto& dev : plan.devices) overridden = overridden || dev.path == d.path;
-        if (!overridden && make_device(rootfd, devfd, d.path + 5, plan, d.path, d.path, 'c', d.major, d.minor, 0666, 0, 0) < 0)
+        if (!overridden && make_device(rootfd, devfd, d.path + dev_prefix, plan, d.path, d.path, 'c', d.major, d.minor, 0666, 0, 0) < 0)
             return ::close(devfd), -1;
     }
     static constexpr std::pair<const char*, const char*> links[] = {
