@@ -134,6 +134,9 @@ int exec_child(ProcessPlan& plan, int pidfd, int ns_flags, int root, int sync, C
     if (cgroup_join_self(cgroup_tasks) < 0) return -1;
     SyncMessage msg;
     if (!sync_recv(sync, msg) || msg.type != SyncType::parent_done) return child_fail(0, "parent went away");
+    // Every CPU, not the affinity rrun was started with: we are in the
+    // container's cgroups now, and the kernel narrows it to their cpuset.
+    if (reset_cpu_affinity() < 0) return child_fail(errno, "reset the CPU affinity");
     if (ns_flags && ::setns(pidfd, ns_flags) < 0) return child_fail(errno, "join the container's namespaces");
     ::close(pidfd);
     int unused = -1;

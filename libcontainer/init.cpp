@@ -124,6 +124,8 @@ int container_init(InitPlan& plan, int sync) {
     CgroupJoinPoint join_there;
     if (join_late) join_there = {join_cgroups_late, &late};
     if (prepare_rootfs(plan.rootfs, join_there) < 0) return -1;  // without a mount namespace: in the runtime's
+    // Before any hook or the program: the parent moved us off its CPU.
+    if (reset_cpu_affinity() < 0) return child_fail(errno, "reset the CPU affinity");
     static char hook_state[65536];
     size_t hook_state_len = 0;
     if (plan.parent_hooks || !plan.create_container_hooks.empty() || !plan.start_container_hooks.empty()) {
@@ -301,6 +303,9 @@ InitProcess spawn_init(InitPlan& plan, const std::function<std::string(pid_t)>& 
         sync_send(child_end.get(), child_failure());
         _exit(1);
     }
+    // While we write its id maps, make its v1 cgroups and state.json, the
+    // init mounts on another CPU (it resets its affinity after its mounts).
+    move_off_this_cpu(pid);
     InitProcess init{pid, unique_fd(pidfd), {}};
     child_end.reset();
     plan.exec_fifo.reset();

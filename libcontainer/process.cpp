@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -155,6 +156,34 @@ pid_t clone_process(unsigned long flags, int* pidfd, int cgroup, bool* joined) {
     }
     if (joined) *joined = into_cgroup;
     return static_cast<pid_t>(pid);
+}
+
+namespace {
+
+// Room for the kernel's largest NR_CPUS (8192): a cpu_set_t's 1024 bits
+// would leave the CPUs above them out (runc's issue #5023).
+using CpuMask = std::array<unsigned long, 8192 / (8 * sizeof(unsigned long))>;
+
+}  // namespace
+
+void move_off_this_cpu(pid_t child) {
+    int here = ::sched_getcpu();
+    CpuMask ours{};
+    if (here < 0 || ::sched_getaffinity(0, sizeof ours, reinterpret_cast<cpu_set_t*>(ours.data())) < 0) return;
+    const size_t bits = 8 * sizeof ours[0];
+    ours[here / bits] &= ~(1UL << (here % bits));
+    bool another = false;
+    for (unsigned long word : ours) another = another || word != 0;
+    if (another) ::sched_setaffinity(child, sizeof ours, reinterpret_cast<cpu_set_t*>(ours.data()));
+}
+
+int reset_cpu_affinity() {
+    static constexpr CpuMask every = [] {
+        CpuMask m{};
+        for (auto& word : m) word = ~0UL;
+        return m;
+    }();
+    return ::sched_setaffinity(0, sizeof every, reinterpret_cast<const cpu_set_t*>(every.data()));
 }
 
 cpu_set_t parse_cpu_list(const std::string& list, const std::string& where) {

@@ -81,4 +81,16 @@ int wait_exit_code(pid_t pid);
 // JOINED says whether it was.
 pid_t clone_process(unsigned long flags, int* pidfd, int cgroup = -1, bool* joined = nullptr);
 
+// Parent side, right after the clone of the init: lets it run on any CPU of
+// ours but the one we are on, when there is another (the scheduler puts a
+// new child on its parent's CPU, where it would wait until we block; we go on
+// working after the clone: bench/README.md). Best effort. The child undoes
+// it with reset_cpu_affinity.
+void move_off_this_cpu(pid_t child);
+// Child side: every CPU again, before anything of the container's runs; the
+// kernel narrows it to the cpuset (runc and crun reset the affinity too, so
+// that a runtime started with a narrower one, systemd's CPUAffinity=, does
+// not pass it on). -1 with errno on failure.
+int reset_cpu_affinity();
+
 }  // namespace rrun
