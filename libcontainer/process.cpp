@@ -169,21 +169,16 @@ using CpuMask = std::array<unsigned long, 8192 / (8 * sizeof(unsigned long))>;
 void move_off_this_cpu(pid_t child) {
     int here = ::sched_getcpu();
     CpuMask ours{};
-    if (here < 0 || ::sched_getaffinity(0, sizeof ours, reinterpret_cast<cpu_set_t*>(ours.data())) < 0) return;
-    const size_t bits = 8 * sizeof ours[0];
-    ours[here / bits] &= ~(1UL << (here % bits));
-    bool another = false;
-    for (unsigned long word : ours) another = another || word != 0;
-    if (another) ::sched_setaffinity(child, sizeof ours, reinterpret_cast<cpu_set_t*>(ours.data()));
+    auto* set = reinterpret_cast<cpu_set_t*>(ours.data());
+    if (here < 0 || ::sched_getaffinity(0, sizeof ours, set) < 0) return;
+    CPU_CLR_S(here, sizeof ours, set);
+    if (CPU_COUNT_S(sizeof ours, set) > 0) ::sched_setaffinity(child, sizeof ours, set);
 }
 
 int reset_cpu_affinity() {
-    static constexpr CpuMask every = [] {
-        CpuMask m{};
-        for (auto& word : m) word = ~0UL;
-        return m;
-    }();
-    return ::sched_setaffinity(0, sizeof every, reinterpret_cast<const cpu_set_t*>(every.data()));
+    CpuMask every;
+    every.fill(~0UL);
+    return ::sched_setaffinity(0, sizeof every, reinterpret_cast<cpu_set_t*>(every.data()));
 }
 
 cpu_set_t parse_cpu_list(const std::string& list, const std::string& where) {
