@@ -655,6 +655,19 @@ def ensure_user():
         return pwd.getpwnam(ROOTLESS_USER)
 
 
+def owned_dirs(u, *paths):
+    """PATHS made (if missing) and given to user U (a pwd entry)."""
+    for path in paths:
+        os.makedirs(path, exist_ok=True)
+        os.chown(path, u.pw_uid, u.pw_gid)
+
+
+def as_user(u, xdg, cmd):
+    """CMD as user U with XDG_RUNTIME_DIR=XDG and its HOME, none of our environment."""
+    return ["setpriv", "--reuid", str(u.pw_uid), "--regid", str(u.pw_gid), "--init-groups", "--reset-env", "env",
+            "XDG_RUNTIME_DIR=" + xdg, "HOME=" + u.pw_dir] + cmd
+
+
 def main_report(a):
     if os.geteuid() != 0:
         sys.exit("bench: run as root (bench/run); it measures rootless as user %s itself" % ROOTLESS_USER)
@@ -685,12 +698,8 @@ def main_report(a):
                     u = ensure_user()
                     os.chmod(out.rsplit("/", 1)[0], 0o777)
                     xdg = os.path.join(run_dir, "xdg")
-                    for own in (xdg, os.path.join(run_dir, name)):  # XDG_RUNTIME_DIR, the --root
-                        os.makedirs(own, exist_ok=True)
-                        os.chown(own, u.pw_uid, u.pw_gid)
-                    cmd = in_cgroup_ns_wrapper(["setpriv", "--reuid", str(u.pw_uid), "--regid", str(u.pw_gid),
-                                                "--init-groups", "--reset-env", "env", "XDG_RUNTIME_DIR=" + xdg,
-                                                "HOME=" + u.pw_dir] + cmd)
+                    owned_dirs(u, xdg, os.path.join(run_dir, name))  # XDG_RUNTIME_DIR, the --root
+                    cmd = in_cgroup_ns_wrapper(as_user(u, xdg, cmd))
                 else:
                     cmd = wrap(cmd)
                 r = subprocess.run(cmd)

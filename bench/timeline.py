@@ -17,7 +17,6 @@ rrun-test.
 import argparse
 import json
 import os
-import pwd
 import shutil
 import statistics
 import subprocess
@@ -143,12 +142,8 @@ def main():
                     cfg["linux"][m] = [{"containerID": 0, "hostID": own, "size": 1}]
                 with open(os.path.join(bundle, "config.json"), "w") as f:
                     json.dump(cfg, f)
-                for d in ("root", "xdg"):
-                    os.makedirs(os.path.join(state, d))
-                    os.chown(os.path.join(state, d), u.pw_uid, u.pw_gid)
-                argv = ["setpriv", "--reuid", str(u.pw_uid), "--regid", str(u.pw_gid), "--init-groups",
-                        "--reset-env", "env", "XDG_RUNTIME_DIR=" + os.path.join(state, "xdg"),
-                        "HOME=" + pwd.getpwuid(u.pw_uid).pw_dir] + argv
+                bench.owned_dirs(u, os.path.join(state, "root"), os.path.join(state, "xdg"))
+                argv = bench.as_user(u, os.path.join(state, "xdg"), argv)
             if a.section != "host":
                 argv = bench.in_cgroup_ns_wrapper(argv)
             script = os.path.join(work, "timeline.bt")
